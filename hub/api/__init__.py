@@ -1,0 +1,1 @@
+"""The hub's HTTP API: app factory, ingest, queries, deliveries, health and metrics."""

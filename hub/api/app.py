@@ -1,0 +1,86 @@
+"""The Litestar app factory: core routes, every enabled plugin's routes, error handling."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar, Request, Router
+from litestar.config.app import AppConfig
+from litestar.exceptions import HTTPException
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
+
+from hub import __version__
+from hub.api.auth import require_api_key
+from hub.api.delivery_routes import DeliveriesController
+from hub.api.event_routes import EventsController
+from hub.api.ingest_routes import IngestController
+from hub.api.problems import http_exception_handler, internal_error_handler
+from hub.api.system_routes import health, plugins, prometheus
+from hub.observability import metrics
+from hub.runtime import HubRuntime
+
+
+def _count_request(request: Request[Any, Any, Any]) -> None:
+    route = request.scope.get("path_template") or request.url.path
+    metrics.REQUESTS.labels(route=route, status="received").inc()
+
+
+def create_app(runtime: HubRuntime, *, manage_runtime: bool = False) -> Litestar:
+    """Build the app. With ``manage_runtime`` the server's lifespan starts and stops the hub
+    (``hub serve``); otherwise the caller already started it (tests, the demo)."""
+
+    @asynccontextmanager
+    async def lifespan(_app: Litestar) -> AsyncIterator[None]:
+        if manage_runtime:
+            await runtime.start()
+        try:
+            yield
+        finally:
+            if manage_runtime:
+                await runtime.stop()
+
+    api = Router(
+        path="/",
+        route_handlers=[IngestController, EventsController, DeliveriesController],
+        guards=[require_api_key],
+        security=[{"apiKey": []}],
+    )
+    return Litestar(
+        route_handlers=[api, health, plugins, prometheus, *runtime.facade.routes(runtime.hub)],
+        lifespan=[lifespan],
+        state=_state(runtime),
+        exception_handlers={
+            HTTPException: http_exception_handler,
+            Exception: internal_error_handler,
+        },
+        request_max_body_size=runtime.config.api.max_body_bytes,
+        before_request=_count_request,
+        openapi_config=OpenAPIConfig(
+            title="hub",
+            version=__version__,
+            description="Ingest API of the ticketing-to-video integration hub.",
+            path="/schema",
+            components=Components(
+                security_schemes={
+                    "apiKey": SecurityScheme(
+                        type="http", scheme="bearer", description="HUB_API_KEYS"
+                    )
+                }
+            ),
+        ),
+        on_app_init=[_quiet_logging],
+    )
+
+
+def _state(runtime: HubRuntime) -> Any:
+    from litestar.datastructures import State
+
+    return State({"runtime": runtime})
+
+
+def _quiet_logging(config: AppConfig) -> AppConfig:
+    config.logging_config = None
+    return config

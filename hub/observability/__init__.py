@@ -1,0 +1,1 @@
+"""Logs, metrics and the redaction that keeps secrets out of both."""

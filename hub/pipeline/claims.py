@@ -1,0 +1,84 @@
+"""Claiming due deliveries safely, with one process on SQLite or many on PostgreSQL.
+
+A delivery is claimable when it is due and nothing ordered before it is unfinished for the
+same plugin: an event-level fact (published, updated, cancelled) waits for everything
+earlier of its event and blocks everything later; a ticket's facts run in order. On
+PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets concurrent processes take disjoint rows; on
+SQLite the claiming UPDATE runs under the database's single writer lock.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy.orm import aliased
+
+from hub.storage import tables
+from hub.storage.database import Database
+
+UNFINISHED = ("pending", "running")
+
+
+def _blocked() -> Any:
+    d = tables.deliveries
+    e = aliased(tables.deliveries)
+    same_plugin_event = and_(
+        e.c.plugin == d.c.plugin,
+        e.c.event_id == d.c.event_id,
+        e.c.state.in_(UNFINISHED),
+        e.c.id < d.c.id,
+    )
+    barrier_before = exists().where(same_plugin_event, e.c.barrier.is_(True))
+    anything_before = exists().where(same_plugin_event)
+    ticket_before = exists().where(same_plugin_event, e.c.ticket_id == d.c.ticket_id)
+    return and_(
+        d.c.event_id.is_not(None),
+        or_(
+            and_(d.c.barrier.is_(True), anything_before),
+            and_(d.c.barrier.is_(False), barrier_before),
+            and_(d.c.ticket_id.is_not(None), ticket_before),
+        ),
+    )
+
+
+async def claim(
+    db: Database, worker: str, limit: int, now: datetime, lease_seconds: float
+) -> list[Any]:
+    d = tables.deliveries
+    candidates = (
+        select(d.c.id)
+        .where(d.c.state == "pending", d.c.due_at <= now, ~_blocked())
+        .order_by(d.c.due_at, d.c.id)
+        .limit(limit)
+    )
+    if db.is_postgres:
+        candidates = candidates.with_for_update(skip_locked=True)
+    statement = (
+        update(d)
+        .where(d.c.id.in_(candidates.scalar_subquery()))
+        .values(
+            state="running",
+            worker=worker,
+            attempts=d.c.attempts + 1,
+            lease_until=now + timedelta(seconds=lease_seconds),
+            updated_at=now,
+        )
+        .returning(d)
+    )
+    async with db.transaction() as conn:
+        rows = (await conn.execute(statement)).all()
+    return sorted(rows, key=lambda r: r.id)
+
+
+async def release_expired(db: Database, now: datetime) -> int:
+    """Deliveries whose worker died mid-run become pending again (their lease ran out)."""
+    d = tables.deliveries
+    async with db.transaction() as conn:
+        result = await conn.execute(
+            update(d)
+            .where(d.c.state == "running", d.c.lease_until < now)
+            .values(state="pending", worker=None, due_at=now, updated_at=now)
+        )
+    return result.rowcount or 0

@@ -1,0 +1,211 @@
+"""Workers: claim due deliveries, call the plugin's hook, record what happened.
+
+A worker runs inside ``hub serve`` by default, or alone as ``hub worker``; any number of
+them may share one PostgreSQL database. Each delivery runs as its own task (up to
+``concurrency`` at once), so a slow plugin delays only its own deliveries, and concurrent
+ticket deliveries let a provider coalesce them into batch calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy import select, update
+
+from hub.config.schema import PipelineSection
+from hub.context import DeliveryContext, HubContext
+from hub.observability import metrics
+from hub.observability.logging import get_logger
+from hub.pipeline.backoff import backoff_seconds
+from hub.pipeline.claims import claim, release_expired
+from hub.pipeline.decode import hook_arguments
+from hub.pipeline.facts import utcnow
+from hub.pipeline.routing import FactKind
+from hub.plugins.facade import HookFacade, Outcome
+from hub.storage import tables
+
+log = get_logger("hub.worker")
+REAP_EVERY_SECONDS = 5.0
+
+
+class Worker:
+    def __init__(self, hub: HubContext, facade: HookFacade, settings: PipelineSection) -> None:
+        self.hub = hub
+        self.facade = facade
+        self.settings = settings
+        self.id = f"w-{uuid.uuid4().hex[:12]}"
+        self._wake = asyncio.Event()
+        self._inflight: set[asyncio.Task[None]] = set()
+        self._stopping = False
+        self._rng = random.Random()
+        self._main: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._main = asyncio.create_task(self.run(), name=f"hub-worker-{self.id}")
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        if self._main is not None:
+            await self._main
+        if self._inflight:
+            await asyncio.gather(*self._inflight, return_exceptions=True)
+
+    async def run(self) -> None:
+        last_reap = 0.0
+        loop = asyncio.get_running_loop()
+        while not self._stopping:
+            try:
+                if loop.time() - last_reap > REAP_EVERY_SECONDS:
+                    await release_expired(self.hub.db, utcnow())
+                    last_reap = loop.time()
+                claimed = await self.run_once()
+            except Exception:
+                log.exception("worker loop error")
+                claimed = 0
+            if claimed == 0 and not self._stopping:
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self.settings.poll_interval_seconds):
+                        await self._wake.wait()
+                self._wake.clear()
+            elif len(self._inflight) >= self.settings.concurrency:
+                await asyncio.wait(self._inflight, return_when=asyncio.FIRST_COMPLETED)
+
+    async def run_once(self) -> int:
+        free = self.settings.concurrency - len(self._inflight)
+        if free <= 0:
+            return 0
+        rows = await claim(self.hub.db, self.id, free, utcnow(), self.settings.lease_seconds)
+        for row in rows:
+            task = asyncio.create_task(self._deliver(row))
+            self._inflight.add(task)
+            task.add_done_callback(self._done)
+        return len(rows)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._inflight.discard(task)
+        self._wake.set()  # a finished delivery may unblock the ones ordered after it
+
+    async def drain(self, timeout: float = 60.0) -> None:  # noqa: ASYNC109
+        """Run until nothing is due (used by tests and the demo)."""
+        async with asyncio.timeout(timeout):
+            while True:
+                await self.run_once()
+                if not self._inflight:
+                    if not await self._anything_due():
+                        return
+                    await asyncio.sleep(0.01)
+                else:
+                    await asyncio.wait(self._inflight, return_when=asyncio.FIRST_COMPLETED)
+
+    async def _anything_due(self) -> bool:
+        d = tables.deliveries
+        async with self.hub.db.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(d.c.id)
+                    .where(d.c.state.in_(("pending", "running")), d.c.due_at <= utcnow())
+                    .limit(1)
+                )
+            ).first()
+        return row is not None
+
+    async def _deliver(self, row: Any) -> None:
+        structlog.contextvars.bind_contextvars(
+            delivery_id=row.id, plugin=row.plugin, hook=row.hook, event_id=row.event_id
+        )
+        try:
+            outcome = await self._call(row)
+            await self._record(row, outcome)
+        except Exception:
+            log.exception("delivery bookkeeping failed; the lease will expire and retry it")
+        finally:
+            structlog.contextvars.clear_contextvars()
+
+    async def _call(self, row: Any) -> Outcome:
+        f, e, t = tables.facts, tables.events, tables.tickets
+        async with self.hub.db.connect() as conn:
+            fact = (await conn.execute(select(f).where(f.c.id == row.fact_id))).one()
+            event_body = None
+            ticket_body = None
+            if fact.event_id is not None:
+                event_body = (
+                    await conn.execute(select(e.c.body).where(e.c.id == fact.event_id))
+                ).scalar()
+                if fact.ticket_id is not None:
+                    ticket_body = (
+                        await conn.execute(
+                            select(t.c.body).where(
+                                t.c.event_id == fact.event_id, t.c.id == fact.ticket_id
+                            )
+                        )
+                    ).scalar()
+        kwargs = await hook_arguments(
+            FactKind(fact.kind), fact.id, fact.payload, event_body, ticket_body
+        )
+        ctx = DeliveryContext(
+            hub=self.hub, plugin=row.plugin, delivery_id=row.id, attempt=row.attempts, hook=row.hook
+        )
+        return await self.facade.call(row.plugin, row.hook, ctx=ctx, **kwargs)
+
+    async def _record(self, row: Any, outcome: Outcome) -> None:
+        d = tables.deliveries
+        now = utcnow()
+        values: dict[str, Any] = {"updated_at": now, "lease_until": None}
+        if outcome.ok:
+            values.update(state="done", finished_at=now, last_error=None, error_kind=None)
+        elif outcome.kind == "retry":
+            # "Retry later" is the plugin waiting on something (a rate limit, a connection):
+            # it does not use up an attempt.
+            delay = outcome.retry_after
+            if delay is None:
+                delay = backoff_seconds(
+                    row.attempts,
+                    self.settings.backoff_base_seconds,
+                    self.settings.backoff_max_seconds,
+                    self._rng,
+                )
+            values.update(
+                state="pending",
+                attempts=max(0, row.attempts - 1),
+                due_at=now + timedelta(seconds=delay),
+                last_error=outcome.error,
+                error_kind="retry",
+            )
+            metrics.RETRIES.labels(plugin=row.plugin, hook=row.hook).inc()
+        elif outcome.kind == "permanent" or row.attempts >= self.settings.max_attempts:
+            values.update(
+                state="dead", finished_at=now, last_error=outcome.error, error_kind=outcome.kind
+            )
+            metrics.DEAD_LETTERS.labels(plugin=row.plugin, hook=row.hook).inc()
+            log.warning("delivery is a dead letter", error=outcome.error, kind=outcome.kind)
+        else:
+            delay = backoff_seconds(
+                row.attempts,
+                self.settings.backoff_base_seconds,
+                self.settings.backoff_max_seconds,
+                self._rng,
+            )
+            values.update(
+                state="pending",
+                due_at=now + timedelta(seconds=delay),
+                last_error=outcome.error,
+                error_kind=outcome.kind,
+            )
+            metrics.RETRIES.labels(plugin=row.plugin, hook=row.hook).inc()
+            log.info("delivery will be retried", error=outcome.error, delay=round(delay, 2))
+        async with self.hub.db.transaction() as conn:
+            await conn.execute(
+                update(d)
+                .where(d.c.id == row.id, d.c.worker == self.id, d.c.state == "running")
+                .values(**values)
+            )
