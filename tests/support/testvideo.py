@@ -48,6 +48,7 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 class TestVideoProvider:
     """Registered as a plugin object (pluggy accepts instances as plugins)."""
 
+    __test__ = False
     __version__ = "0.0-test"
 
     def __init__(self) -> None:
