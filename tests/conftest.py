@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
 import httpx
+import pytest
 
 from hub.api.app import create_app
 from hub.config.loader import config_from_dict

@@ -43,7 +43,8 @@ def test_mistyped_core_field_is_named() -> None:
 def test_unknown_plugin_lists_installed() -> None:
     with pytest.raises(ConfigError) as err:
         registry_for(
-            {"plugins": {"enabled": ["zoomz"]}}, installed={"zoom": InstalledPlugin("zoom", None, "1")}
+            {"plugins": {"enabled": ["zoomz"]}},
+            installed={"zoom": InstalledPlugin("zoom", None, "1")},
         )
     assert "unknown plugin(s) zoomz" in str(err.value)
     assert "zoom" in str(err.value)
@@ -79,7 +80,8 @@ def test_plugin_unknown_field_is_named() -> None:
 def test_unset_environment_variable_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("HUB_TEST_UNSET_SECRET", raising=False)
     with pytest.raises(
-        ConfigError, match=r"plugins.testvideo.fail_rate: environment variable HUB_TEST_UNSET_SECRET"
+        ConfigError,
+        match=r"plugins.testvideo.fail_rate: environment variable HUB_TEST_UNSET_SECRET",
     ):
         registry_for(
             {
@@ -95,19 +97,28 @@ def test_unset_environment_variable_is_named(monkeypatch: pytest.MonkeyPatch) ->
 def test_env_reference_is_resolved(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HUB_TEST_SEED", "42")
     registry = registry_for(
-        {"plugins": {"enabled": ["testvideo"], "testvideo": {"permanent_for_email_domain": {"env": "HUB_TEST_SEED"}}}},
+        {
+            "plugins": {
+                "enabled": ["testvideo"],
+                "testvideo": {"permanent_for_email_domain": {"env": "HUB_TEST_SEED"}},
+            }
+        },
         {"testvideo": TestVideoProvider()},
     )
     assert registry.settings["testvideo"].permanent_for_email_domain == "42"
 
 
 def test_settings_for_plugin_not_enabled() -> None:
-    with pytest.raises(ConfigError, match=r"\[plugins.zoom\] configures a plugin that is not enabled"):
+    with pytest.raises(
+        ConfigError, match=r"\[plugins.zoom\] configures a plugin that is not enabled"
+    ):
         config_from_dict({"plugins": {"enabled": [], "zoom": {"plan": "pro"}}}, "hub.toml")
 
 
 def test_unknown_default_provider_lists_choices() -> None:
-    with pytest.raises(ConfigError, match=r"Unknown video provider 'zoom'. Choose one of: testvideo"):
+    with pytest.raises(
+        ConfigError, match=r"Unknown video provider 'zoom'. Choose one of: testvideo"
+    ):
         registry_for(
             {"hub": {"default_video_provider": "zoom"}, "plugins": {"enabled": ["testvideo"]}},
             {"testvideo": TestVideoProvider()},

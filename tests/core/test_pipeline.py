@@ -188,7 +188,9 @@ async def test_dead_letter_listed_and_replayed(
 async def test_permanent_failure_is_dead_at_once(
     config_factory: Callable[..., HubConfig], testvideo: TestVideoProvider
 ) -> None:
-    config = config_factory(plugins={"testvideo": {"permanent_for_email_domain": "blocked.example"}})
+    config = config_factory(
+        plugins={"testvideo": {"permanent_for_email_domain": "blocked.example"}}
+    )
     async with open_hub(config, extra_plugins={"testvideo": testvideo}) as rt:
         async for client in api_client(rt):
             await client.post("/api/v1/events/published", json=event_body())

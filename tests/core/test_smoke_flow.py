@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import sqlalchemy as sa
 import httpx
+import sqlalchemy as sa
 
 from hub.runtime import HubRuntime
 from tests.conftest import event_body, ticket_body

@@ -8,7 +8,7 @@ from typing import Any
 from hub import hookimpl
 from hub.context import DeliveryContext
 from hub.errors import PermanentFailure
-from hub.models import AttendanceReport, Event, MeetingDetails, Registration, Ticket
+from hub.models import AttendanceReport, Event, MeetingDetails, Recording, Registration, Ticket
 
 
 class Recorder:
@@ -45,5 +45,13 @@ class Recorder:
         self.received.append(("registration", (registration.ticket_id, registration.status)))
 
     @hookimpl
-    async def on_attendance(self, report: AttendanceReport, event: Event, ctx: DeliveryContext) -> None:
+    async def on_attendance(
+        self, report: AttendanceReport, event: Event, ctx: DeliveryContext
+    ) -> None:
         self.received.append(("attendance", len(report.records)))
+
+    @hookimpl
+    async def on_recording_ready(
+        self, recording: Recording, event: Event, ctx: DeliveryContext
+    ) -> None:
+        self.received.append(("recording", recording.share_url))

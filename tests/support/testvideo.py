@@ -9,15 +9,28 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import sqlalchemy as sa
+from litestar import Request, post
 from sqlalchemy.exc import IntegrityError
 
 from hub import hookimpl
 from hub.context import DeliveryContext, HubContext
 from hub.errors import PermanentFailure, RetryLater
-from hub.models import Event, MeetingDetails, MigrationSource, Refund, Registration, Ticket, VideoProvider
+from hub.models import (
+    AttendanceReport,
+    Event,
+    MeetingDetails,
+    MigrationSource,
+    Recording,
+    Refund,
+    Registration,
+    Ticket,
+    VideoProvider,
+    WebhookDelivery,
+)
 
 NAME = "testvideo"
 metadata = sa.MetaData()
@@ -53,6 +66,8 @@ class TestVideoProvider:
 
     def __init__(self) -> None:
         self.rng = random.Random(1)
+        self.started = False
+        self.stopped = False
         self.seen_retry: set[str] = set()
 
     @hookimpl
@@ -73,6 +88,42 @@ class TestVideoProvider:
     async def hub_startup(self, hub: HubContext) -> None:
         settings: Settings = hub.plugin_config(NAME)
         self.rng = random.Random(settings.seed)
+        self.started = True
+
+    @hookimpl
+    async def hub_shutdown(self, hub: HubContext) -> None:
+        self.stopped = True
+
+    @hookimpl
+    def hub_routes(self, hub: HubContext) -> list[Any]:
+        @post(f"/webhooks/{NAME}", status_code=200)
+        async def receive(request: Request[Any, Any, Any]) -> dict[str, bool]:
+            body = msgspec.json.decode(await request.body())
+            stored = await hub.ingest_webhook(
+                provider=NAME, dedupe_key=body["id"], event_type=body["event"], payload=body
+            )
+            return {"stored": stored}
+
+        return [receive]
+
+    @hookimpl
+    async def on_webhook(self, delivery: WebhookDelivery, ctx: DeliveryContext) -> None:
+        payload = delivery.payload
+        await self._effect(ctx, "on_webhook", "webhook", str(payload["id"]))
+        if delivery.event_type == "attendance":
+            await ctx.report_attendance(
+                msgspec.convert(payload["report"], AttendanceReport, strict=False)
+            )
+        elif delivery.event_type == "recording":
+            await ctx.report_recording(
+                msgspec.convert(payload["recording"], Recording, strict=False)
+            )
+
+    @hookimpl
+    async def on_ticket_updated(
+        self, ticket: Ticket, previous: Ticket, event: Event, ctx: DeliveryContext
+    ) -> None:
+        await self._effect(ctx, "on_ticket_updated", "reregister", f"{ticket.id}:{ticket.email}")
 
     async def _effect(self, ctx: DeliveryContext, hook: str, kind: str, key: str) -> bool:
         settings: Settings = ctx.config()
@@ -121,7 +172,9 @@ class TestVideoProvider:
         async with ctx.hub.db.connect() as conn:
             meeting = (
                 await conn.execute(
-                    sa.select(effects.c.id).where(effects.c.kind == "meeting", effects.c.key == event.id)
+                    sa.select(effects.c.id).where(
+                        effects.c.kind == "meeting", effects.c.key == event.id
+                    )
                 )
             ).first()
         assert meeting is not None, "ticket delivered before its event's meeting exists"
@@ -143,7 +196,5 @@ class TestVideoProvider:
     ) -> None:
         await self._effect(ctx, "on_refund", "cancel", f"{event.id}:{ticket.id}")
         await ctx.report_registration(
-            Registration(
-                event_id=event.id, ticket_id=ticket.id, provider=NAME, status="cancelled"
-            )
+            Registration(event_id=event.id, ticket_id=ticket.id, provider=NAME, status="cancelled")
         )
