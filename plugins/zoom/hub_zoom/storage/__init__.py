@@ -1,0 +1,1 @@
+"""The Zoom plugin's own tables, migrations and the encrypted token store."""

@@ -1,0 +1,1 @@
+"""Zoom webhooks in: verification, durable receipt, and processing into hub facts."""
