@@ -4,7 +4,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-PACKAGES := -e '.[test]' -e plugins/zoom -e plugins/ticketing_stub -e plugins/crm_stub
+PACKAGES := -e '.[test]' -e plugins/zoom -e plugins/ticketing_stub -e plugins/crm_stub -e plugins/jitsi
 
 .PHONY: install demo test bench lint format
 

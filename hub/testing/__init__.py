@@ -1,0 +1,2 @@
+"""Test helpers for plugin authors; the provider conformance kit is in
+:mod:`hub.testing.conformance`."""
