@@ -9,6 +9,7 @@ transaction.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -154,13 +155,21 @@ class HubContext:
         event_type: str,
         payload: dict[str, Any],
         account_id: str | None = None,
+        order_key: str | None = None,
+        barrier: bool = False,
     ) -> bool:
         """Store a verified provider webhook durably; False if it was already stored.
 
         The provider's route calls this before answering the provider, so an acknowledged
         webhook is never lost; ``dedupe_key`` makes redeliveries and replays harmless.
+        Webhooks sharing an ``order_key`` (e.g. one meeting) may run concurrently, except
+        that a ``barrier`` webhook (e.g. "meeting ended") runs only after every earlier one
+        with that key has finished, and later ones wait for it.
         """
         plugin = self.registry.provider_plugin(provider)
+        webhook_targets = targets(self.registry, FactKind.WEBHOOK, provider_plugin=plugin)
+        if barrier:
+            webhook_targets = [dataclasses.replace(t, barrier=True) for t in webhook_targets]
         async with self.db.transaction() as conn:
             fact_id = await record_fact(
                 conn,
@@ -173,7 +182,8 @@ class HubContext:
                     "account_id": account_id,
                     "received_at": utcnow().isoformat(),
                 },
-                targets=targets(self.registry, FactKind.WEBHOOK, provider_plugin=plugin),
+                targets=webhook_targets,
+                event_id=f"{provider}-webhook:{order_key}"[:128] if order_key else None,
                 origin=plugin,
             )
         if fact_id is not None:

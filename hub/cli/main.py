@@ -47,10 +47,12 @@ def _plugin_commands() -> dict[str, click.Command]:
         for plugin in discover_installed().values():
             try:
                 module = _load(plugin).module
-            except HubError:
+                impl = getattr(module, "hub_cli_commands", None)
+                commands = (impl() if callable(impl) else None) or ()
+            except Exception as exc:
+                console.print(f"[yellow]plugin {plugin.name!r} offers no commands: {exc}[/yellow]")
                 continue
-            impl = getattr(module, "hub_cli_commands", None)
-            for command in (impl() if callable(impl) else None) or ():
+            for command in commands:
                 _cache.setdefault(command.name or plugin.name, command)
     return _cache
 

@@ -95,25 +95,26 @@ class Worker:
         self._inflight.discard(task)
         self._wake.set()  # a finished delivery may unblock the ones ordered after it
 
-    async def drain(self, timeout: float = 60.0) -> None:  # noqa: ASYNC109
-        """Run until nothing is due (used by tests and the demo)."""
+    async def drain(self, timeout: float = 60.0, horizon: float = 2.0) -> None:  # noqa: ASYNC109
+        """Run until nothing is due within ``horizon`` seconds (tests, the demo, tools)."""
         async with asyncio.timeout(timeout):
             while True:
                 await self.run_once()
                 if not self._inflight:
-                    if not await self._anything_due():
+                    if not await self._anything_due(horizon):
                         return
                     await asyncio.sleep(0.01)
                 else:
                     await asyncio.wait(self._inflight, return_when=asyncio.FIRST_COMPLETED)
 
-    async def _anything_due(self) -> bool:
+    async def _anything_due(self, horizon: float) -> bool:
         d = tables.deliveries
+        soon = utcnow() + timedelta(seconds=horizon)
         async with self.hub.db.connect() as conn:
             row = (
                 await conn.execute(
                     select(d.c.id)
-                    .where(d.c.state.in_(("pending", "running")), d.c.due_at <= utcnow())
+                    .where(d.c.state.in_(("pending", "running")), d.c.due_at <= soon)
                     .limit(1)
                 )
             ).first()

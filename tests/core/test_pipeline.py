@@ -236,6 +236,10 @@ async def test_second_provider_never_acts_on_events_it_does_not_serve(
         def hub_migrations(self):  # type: ignore[no-untyped-def]
             return None
 
+        @_impl
+        def hub_routes(self, hub):  # type: ignore[no-untyped-def]
+            return []
+
     config = config_factory(enabled=["testvideo", "othervideo"])
     async with open_hub(
         config, extra_plugins={"testvideo": testvideo, "othervideo": OtherProvider()}

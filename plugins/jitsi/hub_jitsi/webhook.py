@@ -57,7 +57,12 @@ def routes(hub: HubContext) -> list[Any]:
         except (msgspec.DecodeError, KeyError, TypeError):
             raise ApiProblem(400, "body must be JSON with 'id' and 'event'", field="body") from None
         stored = await hub.ingest_webhook(
-            provider=PROVIDER, dedupe_key=delivery_id, event_type=event_type, payload=payload
+            provider=PROVIDER,
+            dedupe_key=delivery_id,
+            event_type=event_type,
+            payload=payload,
+            order_key=str(payload.get("room", "")),
+            barrier=event_type == "room_destroyed",
         )
         return {"stored": stored}
 

@@ -58,6 +58,9 @@ DEFAULT_API_BASE_URL = "https://api.zoom.us/v2"
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 """Transport failures that happen before any byte of the request reached Zoom."""
 
+_NOT_TRANSIENT = (httpx.UnsupportedProtocol, httpx.LocalProtocolError)
+"""Transport errors caused by our own request or configuration, not by Zoom or the network."""
+
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
 
 
@@ -182,6 +185,16 @@ class ZoomClient(
                 except httpx.TransportError as exc:
                     transport_error = exc
 
+            if isinstance(transport_error, _NOT_TRANSIENT):
+                # A wrong base URL or a request httpx cannot even build: retrying won't help.
+                raise ZoomApiError(
+                    None,
+                    None,
+                    f"cannot send the request ({type(transport_error).__name__}); "
+                    "check api_base_url",
+                    method=method,
+                    path=path,
+                ) from transport_error
             if transport_error is not None:
                 failures += 1
                 sent = not isinstance(transport_error, _NOT_SENT)

@@ -144,6 +144,14 @@ class OAuthEndpoint:
             self.calls += 1
             try:
                 response = await self._http.client.post(url, data=form, headers=headers)
+            except (httpx.UnsupportedProtocol, httpx.LocalProtocolError) as exc:
+                raise ZoomAuthError(
+                    None,
+                    None,
+                    f"cannot reach the OAuth endpoint ({type(exc).__name__}); check oauth_base_url",
+                    method="POST",
+                    path=path,
+                ) from exc
             except httpx.TransportError as exc:
                 if attempt >= self._retry.max_attempts:
                     raise ZoomUnavailable(

@@ -111,7 +111,7 @@ def plan_limits(plan: str | PlanLimits) -> PlanLimits:
     key = _PLAN_ALIASES.get(key, key)
     if key not in PLAN_LIMITS:
         raise ValueError(f"unknown Zoom plan {plan!r}; choose one of: {', '.join(PLANS)}")
-    return PLAN_LIMITS[key]  # type: ignore[index]
+    return PLAN_LIMITS[key]
 
 
 def check_category(category: str) -> Category:
@@ -120,7 +120,7 @@ def check_category(category: str) -> Category:
         raise ValueError(
             f"unknown Zoom rate-limit category {category!r}; choose one of: {', '.join(CATEGORIES)}"
         )
-    return category  # type: ignore[return-value]
+    return category
 
 
 class _WindowBucket:
@@ -162,8 +162,8 @@ class _WindowBucket:
         queue, changed = self._primitives()
         # The lock is FIFO, so waiting requests are served in arrival order; only its holder
         # sleeps on the clock, the others queue behind it.
+        waited = queue.locked()
         async with queue:
-            waited = False
             while True:
                 now = time.monotonic()
                 self._reclaim(now)
@@ -240,6 +240,7 @@ class RateLimiter:
         self._pools: dict[str, _DailyPool] = {
             name: _DailyPool(name, limit) for name, limit in self.limits.daily.items()
         }
+        self._blocked: dict[Category, datetime] = {}
 
     @classmethod
     def shared(cls, key: str, plan: str | PlanLimits) -> RateLimiter:
@@ -262,15 +263,20 @@ class RateLimiter:
         return self._pools.get(name) if name else None
 
     def _check_daily(self, category: Category) -> None:
-        pool = self._pool_for(category)
-        if pool is None:
-            return
         now = self._now()
-        pool.roll(now)
-        if pool.blocked_until is not None:
+        blocked = self._blocked.get(category)
+        if blocked is not None and now >= blocked:
+            del self._blocked[category]
+            blocked = None
+        pool = self._pool_for(category)
+        if pool is not None:
+            pool.roll(now)
+            if pool.blocked_until is not None:
+                blocked = max(blocked, pool.blocked_until) if blocked else pool.blocked_until
+        if blocked is not None:
             raise ZoomDailyLimit(
-                f"daily {pool.name} quota of this Zoom account is used up (reported by Zoom)",
-                retry_at=pool.blocked_until,
+                f"daily {category} quota of this Zoom account is used up (reported by Zoom)",
+                retry_at=blocked,
                 scope="account",
                 source="client",
                 category=category,
@@ -278,7 +284,7 @@ class RateLimiter:
                 code=None,
                 now=now,
             )
-        if pool.used >= pool.limit:
+        if pool is not None and pool.used >= pool.limit:
             raise ZoomDailyLimit(
                 f"daily {pool.name} quota of {pool.limit} requests is used up in this process",
                 retry_at=next_utc_midnight(now),
@@ -321,8 +327,11 @@ class RateLimiter:
 
     def block_daily(self, category: str, until: datetime) -> None:
         """Zoom said the account's daily quota of ``category`` is used up until ``until``."""
-        pool = self._pool_for(check_category(category))
+        cat = check_category(category)
+        self._blocked[cat] = until
+        pool = self._pool_for(cat)
         if pool is not None:
+            # Heavy and Resource-intensive share one daily quota on paid plans.
             pool.roll(self._now())
             pool.blocked_until = until
             pool.used = max(pool.used, pool.limit)

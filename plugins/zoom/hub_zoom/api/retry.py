@@ -46,7 +46,7 @@ class RetryPolicy:
         Half of the exponential step is fixed and half random, so retries always spread out
         but never collapse to zero delay.
         """
-        step = min(self.max_delay, self.base_delay * (2 ** max(0, attempt - 1)))
+        step = min(self.max_delay, self.base_delay * 2.0 ** max(0, attempt - 1))
         return step / 2 + random.uniform(0, step / 2)
 
 
