@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    from contextlib import AbstractAsyncContextManager
+
     import click
     import msgspec
 
@@ -46,6 +48,7 @@ if TYPE_CHECKING:
         VideoProvider,
         WebhookDelivery,
     )
+    from hub.sandbox import Sandbox
 
 PROJECT_NAME = "hub"
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
@@ -120,6 +123,18 @@ def hub_shutdown(hub: HubContext) -> Awaitable[None] | None:
 
     Called once on orderly shutdown; never relied upon for correctness, since a killed
     process does not run it.
+    """
+
+
+@hookspec
+def hub_sandbox(work_dir: str) -> AbstractAsyncContextManager[Sandbox] | None:
+    """Offer a local stand-in for the provider's service, for ``hub demo`` and trials.
+
+    Called before the plugin is configured (it is what makes a configuration possible
+    without an account), only on the plugin serving the default video provider. Return an
+    async context manager that starts the stand-in and yields a :class:`hub.sandbox.Sandbox`
+    (settings for ``[plugins.<name>]``, a meeting simulator); leaving it stops everything.
+    Files may be written under ``work_dir``. Return None if the provider has no sandbox.
     """
 
 

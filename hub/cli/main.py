@@ -215,6 +215,40 @@ def deliveries(ctx: click.Context, state: str, retry_id: int | None, limit: int)
 
 
 @cli.command()
+@click.option("--provider", default=None, help="Video provider (default: hub.toml's).")
+@click.option("--tickets", default=40, show_default=True, help="Tickets for the meeting.")
+@click.option("--webinar-tickets", default=60, show_default=True, help="Tickets for the webinar.")
+@click.option("--refunds", default=5, show_default=True)
+@click.option("--seed", default=7, show_default=True)
+@click.option(
+    "--work-dir", default=None, help="Where the demo's database goes (default: a temp dir)."
+)
+@click.pass_context
+def demo(
+    ctx: click.Context,
+    provider: str | None,
+    tickets: int,
+    webinar_tickets: int,
+    refunds: int,
+    seed: int,
+    work_dir: str | None,
+) -> None:
+    """Run the whole product locally with a sandboxed provider; exit 1 if anything is missing."""
+    from hub.demo.runner import DemoOptions, run_demo
+
+    options = DemoOptions(
+        config=config_path(ctx),
+        provider=provider,
+        tickets=tickets,
+        webinar_tickets=webinar_tickets,
+        refunds=min(refunds, tickets),
+        seed=seed,
+        work_dir=work_dir,
+    )
+    sys.exit(asyncio.run(run_demo(options, Console())))
+
+
+@cli.command()
 def keygen() -> None:
     """Print a random value for HUB_SECRET_KEY."""
     click.echo(generate_key())

@@ -207,3 +207,27 @@ def _collect_providers(registry: PluginRegistry) -> None:
             f"{registry.config.source}: [hub] default_video_provider: "
             + str(UnknownProviderError(default, list(registry.providers)))
         )
+
+
+def find_provider_plugin(
+    provider: str | None, *, plugin_name: str | None = None
+) -> tuple[str, Any]:
+    """The installed plugin offering ``provider`` (or, with ``plugin_name``, check that
+    this plugin offers a provider at all), loaded but not registered: used before a
+    configuration exists, e.g. to ask a provider for its sandbox."""
+    installed = discover_installed()
+    candidates = [plugin_name] if plugin_name else sorted(installed)
+    offered: list[str] = []
+    for name in candidates:
+        if name not in installed:
+            continue
+        try:
+            module = _load(installed[name]).module
+        except PluginLoadError:
+            continue
+        impl = getattr(module, "hub_video_providers", None)
+        for record in (impl() if _is_hookimpl(impl) else None) or ():
+            offered.append(record.name)
+            if plugin_name or record.name == provider:
+                return name, module
+    raise ConfigError(str(UnknownProviderError(provider or plugin_name or "?", offered)))

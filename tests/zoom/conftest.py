@@ -6,18 +6,25 @@ signed with the secret both were configured with.
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
+from hub_zoom.emulator.testing import EmulatorHandle, running_emulator
+from hub_zoom.emulator.webhooks_out import sign
+from hub_zoom.storage import tables as zoom_tables
 
 from hub.api.app import create_app
 from hub.runtime import HubRuntime, open_hub
-from hub_zoom.emulator.testing import EmulatorHandle, running_emulator
-from tests.conftest import API_KEY, make_config
+from hub.storage import tables as hub_tables
+from tests.conftest import API_KEY, event_body, make_config, ticket_body
 from tests.support.serving import serve_app
 
 WEBHOOK_SECRET = "zoom-webhook-secret-for-tests"
@@ -72,7 +79,11 @@ async def zoom_hub(
             pipeline=pipeline or {},
         )
         async with open_hub(config) as runtime, serve_app(create_app(runtime)) as url:
-            zoom.state.set_webhook_url(f"{url}/webhooks/zoom")
+            async with httpx.AsyncClient() as control:
+                r = await control.post(
+                    f"{zoom.control_url}/webhooks/url", json={"url": f"{url}/webhooks/zoom"}
+                )
+                r.raise_for_status()
             async with httpx.AsyncClient(
                 base_url=url, headers={"Authorization": f"Bearer {API_KEY}"}, timeout=30
             ) as api:
@@ -85,3 +96,156 @@ def zoom_hub_factory(db_url: str) -> Callable[..., Any]:
         return zoom_hub(db_url, **kwargs)
 
     return factory
+
+
+# --- lifecycle helpers (meetings, registrants, OAuth) ----------------------------------------
+
+
+async def emulator_stats(zh: ZoomHub) -> dict[str, Any]:
+    """The emulator's counters, read through its control API."""
+    response = await zh.api.get(f"{zh.zoom.control_url}/stats")
+    response.raise_for_status()
+    return response.json()
+
+
+def calls_to(stats: dict[str, Any], route: str) -> int:
+    """Calls the emulator received on a route template, e.g. "POST /v2/meetings/{meetingId}"."""
+    return int(stats["calls"].get(route, 0))
+
+
+async def zoom_registrants(zh: ZoomHub, meeting_id: str, status: str | None = None) -> list[dict]:
+    params = {"meeting_id": meeting_id, **({"status": status} if status else {})}
+    response = await zh.api.get(f"{zh.zoom.control_url}/state/registrants", params=params)
+    response.raise_for_status()
+    return response.json()["registrants"]
+
+
+async def zoom_meetings(zh: ZoomHub) -> list[dict]:
+    response = await zh.api.get(f"{zh.zoom.control_url}/state/meetings")
+    response.raise_for_status()
+    return response.json()["meetings"]
+
+
+async def zoom_meeting_rows(zh: ZoomHub, event_id: str) -> dict[str, Any]:
+    """The plugin's zoom_meetings rows of an event, keyed by session key."""
+    from hub_zoom.lifecycle import meeting_rows
+
+    return await meeting_rows.rows_of(zh.runtime.hub, event_id)
+
+
+async def hub_deliveries(zh: ZoomHub, **where: Any) -> list[Any]:
+    import sqlalchemy as sa
+
+    from hub.storage import tables
+
+    d = tables.deliveries
+    query = sa.select(d).order_by(d.c.id)
+    for key, value in where.items():
+        query = query.where(d.c[key] == value)
+    async with zh.runtime.db.connect() as conn:
+        return list((await conn.execute(query)).all())
+
+
+async def sell_many(zh: ZoomHub, event_id: str, count: int, prefix: str = "t") -> list[str]:
+    """Record ``count`` sales through the hub's ingest (the path the HTTP API takes)."""
+    from hub.models import Ticket
+
+    ids = []
+    for i in range(count):
+        ticket_id = f"{prefix}-{i:05d}"
+        await zh.runtime.ingestor.sell_ticket(
+            Ticket(
+                id=ticket_id,
+                event_id=event_id,
+                email=f"{ticket_id}@example.com",
+                first_name="Holder",
+                last_name=f"N{i}",
+            )
+        )
+        ids.append(ticket_id)
+    return ids
+
+
+# --- webhooks, attendance and recordings helpers ---------------------------------------------
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def zoom_webhook_samples() -> Path:
+    """shared/reference/zoom-webhooks beside the repository; skip (or fail in CI) if absent."""
+    path = REPO_ROOT.parent / "shared" / "reference" / "zoom-webhooks"
+    if not path.is_dir():
+        if os.environ.get("HUB_REQUIRE_REFERENCE") == "1":
+            pytest.fail(f"reference data missing: {path} (HUB_REQUIRE_REFERENCE=1)")
+        pytest.skip(f"reference data not available at {path}")
+    return path
+
+
+def signed_headers(body: bytes, secret: str = WEBHOOK_SECRET, timestamp: int | None = None) -> dict:
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    return {
+        "content-type": "application/json; charset=utf-8",
+        "x-zm-request-timestamp": ts,
+        "x-zm-signature": sign(secret, ts, body),
+    }
+
+
+async def post_webhook(
+    zh: ZoomHub, body: bytes, secret: str = WEBHOOK_SECRET, timestamp: int | None = None
+) -> httpx.Response:
+    """POST a Zoom-signed body to the hub's receiver, as Zoom does (no API key)."""
+    async with httpx.AsyncClient(base_url=zh.url, timeout=30) as client:
+        return await client.post(
+            "/webhooks/zoom", content=body, headers=signed_headers(body, secret, timestamp)
+        )
+
+
+async def count_rows(zh: ZoomHub, table: sa.Table, *where: Any) -> int:
+    query = sa.select(sa.func.count()).select_from(table)
+    if where:
+        query = query.where(*where)
+    async with zh.runtime.db.connect() as conn:
+        return (await conn.execute(query)).scalar_one()
+
+
+async def webhook_facts(zh: ZoomHub) -> int:
+    return await count_rows(zh, hub_tables.facts, hub_tables.facts.c.kind == "webhook")
+
+
+async def control(zh: ZoomHub, path: str, body: Any = None) -> Any:
+    """Call the emulator's control API (``/_emulator``) and return its JSON."""
+    async with httpx.AsyncClient(base_url=zh.zoom.control_url, timeout=60) as client:
+        response = await client.post(path, json=body if body is not None else {})
+    assert response.status_code < 300, response.text
+    return response.json()
+
+
+async def settle(zh: ZoomHub, rounds: int = 3) -> None:
+    """Let the emulator send its webhooks and the hub process everything they caused."""
+    for _ in range(rounds):
+        await zh.zoom.state.webhooks.drain(60)
+        await zh.drain()
+
+
+async def publish_with_tickets(
+    zh: ZoomHub, event_id: str, tickets: int, **event: Any
+) -> tuple[str, dict[str, str]]:
+    """Publish an event and sell tickets through the hub's API; returns the Zoom meeting id
+    and each ticket's registrant id, once the lifecycle registered them."""
+    body = event_body(event_id, **event)
+    assert (await zh.api.post("/api/v1/events/published", json=body)).status_code == 202
+    for i in range(tickets):
+        response = await zh.api.post("/api/v1/tickets/sold", json=ticket_body(f"t-{i}", event_id))
+        assert response.status_code == 202, response.text
+    await settle(zh)
+    m, r = zoom_tables.meetings, zoom_tables.registrants
+    async with zh.runtime.db.connect() as conn:
+        meeting_id = (
+            await conn.execute(sa.select(m.c.meeting_id).where(m.c.event_id == event_id))
+        ).scalar_one()
+        rows = (
+            await conn.execute(
+                sa.select(r.c.ticket_id, r.c.registrant_id).where(r.c.event_id == event_id)
+            )
+        ).all()
+    return str(meeting_id), {row.ticket_id: row.registrant_id for row in rows}

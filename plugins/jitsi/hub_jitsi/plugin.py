@@ -60,6 +60,13 @@ def hub_routes(hub: HubContext) -> list[Any]:
     return webhook.routes(hub)
 
 
+@hookimpl
+def hub_sandbox(work_dir: str) -> Any:
+    from hub_jitsi.sandbox import jitsi_sandbox
+
+    return jitsi_sandbox(work_dir)
+
+
 async def _room(ctx: DeliveryContext, event_id: str) -> str | None:
     r = tables.rooms
     async with ctx.hub.db.connect() as conn:

@@ -1,0 +1,1 @@
+"""``hub demo``: the whole product on one machine, with no accounts."""
