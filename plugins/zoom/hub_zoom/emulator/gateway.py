@@ -15,6 +15,7 @@ Route handlers declare their nature with ``opt``: ``zoom="api"`` plus ``category
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -51,6 +52,11 @@ async def send_body(
     await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
+async def _until_disconnect(receive: Receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
 def _bearer(scope: Scope) -> str | None:
     for key, value in scope.get("headers", []):
         if key == b"authorization":
@@ -78,18 +84,27 @@ def make_gateway(emulator: ZoomEmulator) -> Callable[[ASGIApp], ASGIApp]:
             async def send_with_headers(message: Any) -> None:
                 if message["type"] == "http.response.start":
                     status_seen.append(message["status"])
-                    if extra_headers:
-                        present = {k.lower() for k, _ in message.get("headers", [])}
+                    present = {k.lower() for k, _ in message.get("headers", [])}
+                    # Errors that carry their own rate-limit headers (user-level 429s)
+                    # keep exactly those.
+                    if extra_headers and not any(k.startswith(b"x-ratelimit-") for k in present):
                         headers = list(message.get("headers", []))
                         for key, value in extra_headers.items():
-                            if key.lower().encode() not in present:
-                                headers.append((key.lower().encode(), value.encode()))
+                            headers.append((key.lower().encode(), value.encode()))
                         message = {**message, "headers": headers}
                 await send(message)
 
             try:
                 await _pipeline(
-                    emulator, app, scope, receive, send_with_headers, kind, opt, route, extra_headers
+                    emulator,
+                    app,
+                    scope,
+                    receive,
+                    send_with_headers,
+                    kind,
+                    opt,
+                    route,
+                    extra_headers,
                 )
             finally:
                 if status_seen:
@@ -120,7 +135,9 @@ async def _pipeline(
         stats.injected["outage"] += 1
         if outage == "reset" and abort_connection(scope):  # type: ignore[arg-type]
             return
-        await send_body(send, 503, msgspec.json.encode({"code": 503, "message": "Service Unavailable"}))
+        await send_body(
+            send, 503, msgspec.json.encode({"code": 503, "message": "Service Unavailable"})
+        )
         return
     # -- injected faults ---------------------------------------------------------
     decision = emulator.faults.decide(route)
@@ -135,7 +152,9 @@ async def _pipeline(
         return
     if decision.action == "timeout":
         stats.injected["timeout"] += 1
-        await asyncio.sleep(decision.timeout)
+        # Hang until the client gives up (disconnects) or the timeout passes.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(_until_disconnect(receive), decision.timeout)
         if abort_connection(scope):  # type: ignore[arg-type]
             return
         await send_body(send, 504, msgspec.json.encode({"code": 504, "message": "Gateway Timeout"}))
@@ -144,7 +163,9 @@ async def _pipeline(
         stats.injected["5xx"] += 1
         message = _SERVER_ERROR_MESSAGES.get(decision.status, "Internal Server Error")
         await send_body(
-            send, decision.status, msgspec.json.encode({"code": decision.status, "message": message})
+            send,
+            decision.status,
+            msgspec.json.encode({"code": decision.status, "message": message}),
         )
         return
     category = opt.get("category")
@@ -186,7 +207,6 @@ async def _pipeline(
     try:
         await app(scope, receive, send)
     except ZoomError as exc:
-        headers = {**extra_headers, **exc.headers}
-        await send_body(send, exc.status, exc.body(), headers)
+        await send_body(send, exc.status, exc.body(), exc.headers)
     except OAuthError as exc:
         await send_body(send, exc.status, exc.body())

@@ -19,8 +19,8 @@ from .httputil import empty_response, json_response, query, read_json, token_of
 from .models import Kind, Meeting, User
 from .ratelimits import HOST_CREATE_UPDATE_PER_DAY, host_limit_message
 from .scheduling import (
-    check_host_can_schedule,
     apply_fields,
+    check_host_can_schedule,
     new_meeting,
     render,
     render_summary,
@@ -105,7 +105,10 @@ def _listed(emulator: ZoomEmulator, meeting: Meeting, list_type: str) -> bool:
         if meeting.type in (3, 6):
             return True
         if meeting.occurrences:
-            return any(o["status"] == "available" and o["start_time"] >= isoformat(now) for o in meeting.occurrences)
+            return any(
+                o["status"] == "available" and o["start_time"] >= isoformat(now)
+                for o in meeting.occurrences
+            )
         return end is None or end >= now or meeting.current is not None
     if list_type == "previous_meetings":
         return meeting.last_ended is not None or (end is not None and end < now)
@@ -125,7 +128,10 @@ async def list_for_user(
     items = [
         m
         for m in emulator.meetings.values()
-        if m.host_id == host.id and m.kind == kind and not m.deleted and _listed(emulator, m, list_type)
+        if m.host_id == host.id
+        and m.kind == kind
+        and not m.deleted
+        and _listed(emulator, m, list_type)
     ]
     items.sort(key=lambda m: (m.start_time or m.created_at, m.id))
     page = emulator.paginator.page(items, params, scope=f"{kind}s:{host.id}:{list_type}")
@@ -153,7 +159,7 @@ async def update(request: Request[Any, Any, Any], meeting_ref: str, kind: Kind) 
     body = await read_json(request)
     host = emulator.host_of(meeting)
     _host_budget(emulator, host, kind, token.grant.account_id, "light")
-    apply_fields(emulator, meeting, body, creating=False)
+    apply_fields(emulator, meeting, body)
     emulator.rate_limits.consume_user_limit(("host_create_update", host.id))
     emulator.emit(
         meeting.account_id,
@@ -209,53 +215,77 @@ async def remove(request: Request[Any, Any, Any], meeting_ref: str, kind: Kind) 
 API = {"zoom": "api"}
 
 
-@post("/users/{userId:str}/meetings", opt={**API, "category": "medium", "operation": "meetingCreate"}, status_code=201)
-async def meeting_create(request: Request[Any, Any, Any], userId: str) -> Response[bytes]:  # noqa: N803
+@post(
+    "/users/{userId:str}/meetings",
+    opt={**API, "category": "medium", "operation": "meetingCreate"},
+    status_code=201,
+)
+async def meeting_create(request: Request[Any, Any, Any], userId: str) -> Response[bytes]:
     return await create(request, userId, "meeting")
 
 
 @get("/users/{userId:str}/meetings", opt={**API, "category": "medium", "operation": "meetings"})
-async def meeting_list(request: Request[Any, Any, Any], userId: str) -> Response[bytes]:  # noqa: N803
+async def meeting_list(request: Request[Any, Any, Any], userId: str) -> Response[bytes]:
     return await list_for_user(request, userId, "meeting")
 
 
 @get("/meetings/{meetingId:str}", opt={**API, "category": "light", "operation": "meeting"})
-async def meeting_get(request: Request[Any, Any, Any], meetingId: str) -> Response[bytes]:  # noqa: N803
+async def meeting_get(request: Request[Any, Any, Any], meetingId: str) -> Response[bytes]:
     return await get_one(request, meetingId, "meeting")
 
 
-@patch("/meetings/{meetingId:str}", opt={**API, "category": "light", "operation": "meetingUpdate"}, status_code=204)
-async def meeting_update(request: Request[Any, Any, Any], meetingId: str) -> Response[bytes]:  # noqa: N803
+@patch(
+    "/meetings/{meetingId:str}",
+    opt={**API, "category": "light", "operation": "meetingUpdate"},
+    status_code=200,
+)
+async def meeting_update(request: Request[Any, Any, Any], meetingId: str) -> Response[bytes]:
     return await update(request, meetingId, "meeting")
 
 
-@delete("/meetings/{meetingId:str}", opt={**API, "category": "light", "operation": "meetingDelete"}, status_code=204)
-async def meeting_delete(request: Request[Any, Any, Any], meetingId: str) -> Response[bytes]:  # noqa: N803
+@delete(
+    "/meetings/{meetingId:str}",
+    opt={**API, "category": "light", "operation": "meetingDelete"},
+    status_code=200,
+)
+async def meeting_delete(request: Request[Any, Any, Any], meetingId: str) -> Response[bytes]:
     return await remove(request, meetingId, "meeting")
 
 
-@post("/users/{userId:str}/webinars", opt={**API, "category": "light", "operation": "webinarCreate"}, status_code=201)
-async def webinar_create(request: Request[Any, Any, Any], userId: str) -> Response[bytes]:  # noqa: N803
+@post(
+    "/users/{userId:str}/webinars",
+    opt={**API, "category": "light", "operation": "webinarCreate"},
+    status_code=201,
+)
+async def webinar_create(request: Request[Any, Any, Any], userId: str) -> Response[bytes]:
     return await create(request, userId, "webinar")
 
 
 @get("/users/{userId:str}/webinars", opt={**API, "category": "medium", "operation": "webinars"})
-async def webinar_list(request: Request[Any, Any, Any], userId: str) -> Response[bytes]:  # noqa: N803
+async def webinar_list(request: Request[Any, Any, Any], userId: str) -> Response[bytes]:
     return await list_for_user(request, userId, "webinar")
 
 
 @get("/webinars/{webinarId:str}", opt={**API, "category": "light", "operation": "webinar"})
-async def webinar_get(request: Request[Any, Any, Any], webinarId: str) -> Response[bytes]:  # noqa: N803
+async def webinar_get(request: Request[Any, Any, Any], webinarId: str) -> Response[bytes]:
     return await get_one(request, webinarId, "webinar")
 
 
-@patch("/webinars/{webinarId:str}", opt={**API, "category": "light", "operation": "webinarUpdate"}, status_code=204)
-async def webinar_update(request: Request[Any, Any, Any], webinarId: str) -> Response[bytes]:  # noqa: N803
+@patch(
+    "/webinars/{webinarId:str}",
+    opt={**API, "category": "light", "operation": "webinarUpdate"},
+    status_code=200,
+)
+async def webinar_update(request: Request[Any, Any, Any], webinarId: str) -> Response[bytes]:
     return await update(request, webinarId, "webinar")
 
 
-@delete("/webinars/{webinarId:str}", opt={**API, "category": "light", "operation": "webinarDelete"}, status_code=204)
-async def webinar_delete(request: Request[Any, Any, Any], webinarId: str) -> Response[bytes]:  # noqa: N803
+@delete(
+    "/webinars/{webinarId:str}",
+    opt={**API, "category": "light", "operation": "webinarDelete"},
+    status_code=200,
+)
+async def webinar_delete(request: Request[Any, Any, Any], webinarId: str) -> Response[bytes]:
     return await remove(request, webinarId, "webinar")
 
 

@@ -90,6 +90,7 @@ class Session:
     customer_key: str = ""
     phone_number: str = ""
     internal_user: bool = False
+    person_key: str = ""  # who this is (registrant, user, panelist or guest)
 
 
 @dataclass

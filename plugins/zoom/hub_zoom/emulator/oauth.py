@@ -222,6 +222,4 @@ async def revoke(request: Request[Any, Any, Any]) -> Response[bytes]:
 
 
 def oauth_router(middleware: list[Any]) -> Router:
-    return Router(
-        path="/oauth", route_handlers=[token, authorize, revoke], middleware=middleware
-    )
+    return Router(path="/oauth", route_handlers=[token, authorize, revoke], middleware=middleware)

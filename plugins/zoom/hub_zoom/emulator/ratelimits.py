@@ -53,9 +53,7 @@ class CategoryLimit:
 
 
 def _plan_table() -> dict[str, dict[str, CategoryLimit]]:
-    def row(
-        per: int, seconds: float, daily: int | None, bucket: str
-    ) -> CategoryLimit:
+    def row(per: int, seconds: float, daily: int | None, bucket: str) -> CategoryLimit:
         return CategoryLimit(Window(per, seconds), daily, bucket)
 
     return {

@@ -223,12 +223,16 @@ def _recurrence(raw: Any) -> dict[str, Any]:
     return result
 
 
-def occurrences_for(start: datetime, duration: int, recurrence: dict[str, Any]) -> list[dict[str, Any]]:
+def occurrences_for(
+    start: datetime, duration: int, recurrence: dict[str, Any]
+) -> list[dict[str, Any]]:
     """Expand a recurrence into Zoom occurrences (ids are start times in ms)."""
     rtype = recurrence["type"]
     interval = recurrence.get("repeat_interval", 1)
     end_times = recurrence.get("end_times")
-    end_dt = parse_datetime(recurrence["end_date_time"]) if recurrence.get("end_date_time") else None
+    end_dt = (
+        parse_datetime(recurrence["end_date_time"]) if recurrence.get("end_date_time") else None
+    )
     limit = end_times if end_times is not None else 60
     starts: list[datetime] = []
     if rtype == 1:
@@ -281,9 +285,7 @@ def occurrences_for(start: datetime, duration: int, recurrence: dict[str, Any]) 
     ]
 
 
-def apply_fields(
-    emulator: ZoomEmulator, meeting: Meeting, body: dict[str, Any], creating: bool
-) -> None:
+def apply_fields(emulator: ZoomEmulator, meeting: Meeting, body: dict[str, Any]) -> None:
     """Validate ``body`` (create or PATCH) and write it into ``meeting``."""
     allowed = MEETING_TYPES if meeting.kind == "meeting" else WEBINAR_TYPES
     topic = opt_str(body, "topic", 200)
@@ -337,7 +339,9 @@ def apply_fields(
             raise validation_failed("recurrence", "This field is required.")
         if meeting.start_time is None:
             meeting.start_time = emulator.clock.now().replace(microsecond=0)
-        meeting.occurrences = occurrences_for(meeting.start_time, meeting.duration, meeting.recurrence)
+        meeting.occurrences = occurrences_for(
+            meeting.start_time, meeting.duration, meeting.recurrence
+        )
     elif meeting.type in (3, 6):
         meeting.occurrences = []
     else:
@@ -381,7 +385,7 @@ def new_meeting(emulator: ZoomEmulator, host: User, kind: Kind, body: dict[str, 
         settings=settings,
         registration_key=emulator.ids.opaque(22),
     )
-    apply_fields(emulator, meeting, body, creating=True)
+    apply_fields(emulator, meeting, body)
     if not meeting.password:
         set_password(emulator, meeting, emulator.ids.password(6))
     return meeting

@@ -8,7 +8,7 @@ test can reach any of it through ``handle.state`` and assert directly.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from .clock import Clock, parse_datetime
@@ -22,6 +22,9 @@ from .ratelimits import RateLimiter
 from .stats import Stats
 from .tokens import AccessToken, TokenStore
 from .webhooks_out import WebhookDispatcher
+
+if TYPE_CHECKING:
+    from .simulator import Simulator
 
 
 class ZoomEmulator:
@@ -74,6 +77,16 @@ class ZoomEmulator:
         self.downloads: dict[str, tuple[int, str, str]] = {}
         #: download token -> (instance uuid, expiry)
         self.download_tokens: dict[str, tuple[str, datetime]] = {}
+        self._simulator: Simulator | None = None
+
+    @property
+    def simulator(self) -> Simulator:
+        """The meeting simulator driving this emulator (created on first use)."""
+        if self._simulator is None:
+            from .simulator import Simulator
+
+            self._simulator = Simulator(self)
+        return self._simulator
 
     # ------------------------------------------------------------------ URLs
     @property
@@ -82,6 +95,14 @@ class ZoomEmulator:
 
     def set_base_url(self, url: str) -> None:
         self.base_url = url.rstrip("/")
+
+    def set_webhook_url(self, url: str | None, client_id: str | None = None) -> None:
+        """Point an app's event subscription (the main app by default) at ``url``.
+
+        Tests learn the receiver's port only after the emulator is running; ``None``
+        stops sending webhooks to that app.
+        """
+        self.apps[client_id or self.config.client_id].webhook_url = url
 
     # ------------------------------------------------------------------ users
     def add_user(

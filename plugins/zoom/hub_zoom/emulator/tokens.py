@@ -68,7 +68,7 @@ class TokenStore:
 
     def __init__(self, clock: Clock, seed: int) -> None:
         self._clock = clock
-        self._signing_key = f"zoom-emulator-{seed}-{secrets.token_hex(8)}"
+        self._signing_key = f"zoom-emulator-{seed}-{secrets.token_hex(32)}"
         self.access: dict[str, AccessToken] = {}
         self.refresh: dict[str, RefreshToken] = {}
         self.codes: dict[str, AuthorizationCode] = {}

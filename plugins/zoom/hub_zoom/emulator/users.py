@@ -70,7 +70,7 @@ def render_user(emulator: ZoomEmulator, user: User) -> dict[str, Any]:
 
 
 @get("/users/{userId:str}", opt={**API, "category": "light", "operation": "user"})
-async def user_get(request: Request[Any, Any, Any], userId: str) -> Response[bytes]:  # noqa: N803
+async def user_get(request: Request[Any, Any, Any], userId: str) -> Response[bytes]:
     emulator: ZoomEmulator = request.app.state.emulator
     user = emulator.resolve_user(userId, token_of(request))
     return json_response(render_user(emulator, user))
@@ -90,7 +90,10 @@ async def user_list(request: Request[Any, Any, Any]) -> Response[bytes]:
         if u.account_id == token.grant.account_id and u.status == status
     ]
     page = emulator.paginator.page(
-        users, params, scope=f"users:{token.grant.account_id}:{status}", max_page_size=USERS_MAX_PAGE_SIZE
+        users,
+        params,
+        scope=f"users:{token.grant.account_id}:{status}",
+        max_page_size=USERS_MAX_PAGE_SIZE,
     )
     page.items = [render_summary(u) for u in page.items]
     return json_response(page.envelope("users"))

@@ -183,12 +183,12 @@ class WebhookDispatcher:
         self._queue.put_nowait(delivery)
         return delivery
 
-    async def drain(self, timeout: float = 30.0) -> bool:
+    async def drain(self, wait_seconds: float = 30.0) -> bool:
         """Wait until nothing is queued, in flight or waiting for a retry."""
         if self._idle is None:
             return True
         try:
-            await asyncio.wait_for(self._idle.wait(), timeout)
+            await asyncio.wait_for(self._idle.wait(), wait_seconds)
         except TimeoutError:
             return False
         return True
