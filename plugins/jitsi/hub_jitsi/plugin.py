@@ -240,7 +240,9 @@ async def _report_attendance(room: str, ctx: DeliveryContext) -> None:
         holders = {
             row.email.lower(): row.ticket_id
             for row in await conn.execute(
-                sa.select(reg.c.email, reg.c.ticket_id).where(reg.c.event_id == event_id)
+                sa.select(reg.c.email, reg.c.ticket_id).where(
+                    reg.c.event_id == event_id, reg.c.status == "registered"
+                )
             )
         }
         rows = (await conn.execute(sa.select(p).where(p.c.room == room).order_by(p.c.at))).all()
@@ -276,6 +278,24 @@ async def _report_attendance(room: str, ctx: DeliveryContext) -> None:
                 guest=ticket_id is None,
             )
         )
+    # Holders who never came are part of the report too: "did not attend" is a fact the
+    # CRM wants as much as minutes.
+    present = set(intervals)
+    for email, ticket_id in sorted(holders.items()):
+        if email not in present:
+            records.append(
+                AttendanceRecord(
+                    event_id=event_id,
+                    ticket_id=ticket_id,
+                    email=email,
+                    name=email,
+                    first_join=None,
+                    last_leave=None,
+                    minutes=0.0,
+                    sessions_count=0,
+                    attended=False,
+                )
+            )
     await ctx.report_attendance(
         AttendanceReport(event_id=event_id, provider=NAME, final=True, records=records)
     )

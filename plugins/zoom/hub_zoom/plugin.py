@@ -67,6 +67,13 @@ def hub_routes(hub: HubContext) -> list[Any]:
 
 
 @hookimpl
+def hub_sandbox(work_dir: str) -> Any:
+    from hub_zoom.sandbox import zoom_sandbox
+
+    return zoom_sandbox(work_dir)
+
+
+@hookimpl
 def hub_cli_commands() -> list[Any]:
     from hub_zoom.cli import zoom_group
     from hub_zoom.emulator.cli import zoom_emulator_command
