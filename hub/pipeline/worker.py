@@ -31,6 +31,7 @@ from hub.plugins.facade import HookFacade, Outcome
 from hub.storage import tables
 
 log = get_logger("hub.worker")
+SUPERSEDED_BY_REFUND = frozenset({"on_ticket_sold", "on_ticket_updated"})
 REAP_EVERY_SECONDS = 5.0
 
 
@@ -138,18 +139,25 @@ class Worker:
             fact = (await conn.execute(select(f).where(f.c.id == row.fact_id))).one()
             event_body = None
             ticket_body = None
+            ticket_status = None
             if fact.event_id is not None:
                 event_body = (
                     await conn.execute(select(e.c.body).where(e.c.id == fact.event_id))
                 ).scalar()
                 if fact.ticket_id is not None:
-                    ticket_body = (
+                    ticket = (
                         await conn.execute(
-                            select(t.c.body).where(
+                            select(t.c.body, t.c.status).where(
                                 t.c.event_id == fact.event_id, t.c.id == fact.ticket_id
                             )
                         )
-                    ).scalar()
+                    ).first()
+                    if ticket is not None:
+                        ticket_body, ticket_status = ticket
+        if ticket_status == "refunded" and row.hook in SUPERSEDED_BY_REFUND:
+            # The holder was refunded since: registering them now would only be undone by
+            # the refund's delivery (which follows), costing provider calls and limits.
+            return Outcome(row.plugin, row.hook, "skipped", error="ticket refunded since")
         kwargs = await hook_arguments(
             FactKind(fact.kind), fact.id, fact.payload, event_body, ticket_body
         )

@@ -192,7 +192,7 @@ class ProviderConformance(abc.ABC):
         for ticket in tickets:
             registration = await self._registration(runtime, event.id, ticket.id)
             assert registration is not None, f"no registration reported for {ticket.id}"
-            assert registration["status"] == "registered"
+            assert registration["status"] == "registered", registration
             assert registration["join_url"]
             links.add(registration["join_url"])
         assert len(links) == len(tickets), "join links must be personal"
@@ -207,7 +207,7 @@ class ProviderConformance(abc.ABC):
         await self._redeliver_all(runtime)
         assert await self.registered(runtime, event.id) == {t.email for t in tickets[1:]}
         registration = await self._registration(runtime, event.id, refunded.id)
-        assert registration["status"] == "cancelled"
+        assert registration["status"] == "cancelled", registration
         assert not await self._dead(runtime)
 
     async def test_refund_before_registration_leaves_holder_unregistered(

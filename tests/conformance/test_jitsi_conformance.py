@@ -143,7 +143,10 @@ async def test_personal_link_is_a_signed_room_token(tmp_path) -> None:  # type: 
         assert claims["exp"] > event.starts_at.timestamp()
         try:
             jwt.decode(
-                token, "wrong-secret-xxxxxxxxxxxx", algorithms=["HS256"], audience="jitsi",
+                token,
+                "wrong-secret-xxxxxxxxxxxx",
+                algorithms=["HS256"],
+                audience="jitsi",
                 options={"verify_nbf": False},
             )
         except jwt.InvalidSignatureError:

@@ -114,16 +114,28 @@ async def test_ticket_waits_for_its_event_meeting(
 
 
 async def test_refund_before_sale_processed_leaves_holder_unregistered(
-    client: httpx.AsyncClient, hub_runtime: HubRuntime
+    config_factory: Callable[..., HubConfig], testvideo: TestVideoProvider
 ) -> None:
-    await client.post("/api/v1/events/published", json=event_body())
-    await client.post("/api/v1/tickets/sold", json=ticket_body("t-1"))
-    await client.post("/api/v1/tickets/refunded", json={"ticket_id": "t-1", "event_id": "ev-1"})
-    await hub_runtime.worker.drain()
-    order = [r.hook for r in await deliveries(hub_runtime, plugin="testvideo", ticket_id="t-1")]
-    assert order == ["on_ticket_sold", "on_refund"]
-    reg = (await client.get("/api/v1/events/ev-1/tickets/t-1")).json()["registration"]
-    assert reg["status"] == "cancelled"
+    async with open_hub(
+        config_factory(), extra_plugins={"testvideo": testvideo}, run_workers=False
+    ) as rt:
+        async for client in api_client(rt):
+            await client.post("/api/v1/events/published", json=event_body())
+            await client.post("/api/v1/tickets/sold", json=ticket_body("t-1"))
+            await client.post(
+                "/api/v1/tickets/refunded", json={"ticket_id": "t-1", "event_id": "ev-1"}
+            )
+            await rt.worker.drain()
+            rows = await deliveries(rt, plugin="testvideo", ticket_id="t-1")
+            assert [(r.hook, r.state) for r in rows] == [
+                ("on_ticket_sold", "done"),
+                ("on_refund", "done"),
+            ]
+            # The sale was superseded by the refund: the provider never registered the holder.
+            assert await call_count(rt, "on_ticket_sold") == 0
+            assert await effect_count(rt, "register") == 0
+            reg = (await client.get("/api/v1/events/ev-1/tickets/t-1")).json()["registration"]
+            assert reg["status"] == "cancelled"
 
 
 async def test_refund_that_overtakes_its_sale(

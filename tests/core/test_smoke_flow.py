@@ -23,6 +23,7 @@ async def test_publish_sell_refund(client: httpx.AsyncClient, hub_runtime: HubRu
     for i in range(3):
         r = await client.post("/api/v1/tickets/sold", json=ticket_body(f"t-{i}"))
         assert r.status_code == 202, r.text
+    await hub_runtime.worker.drain()  # registered first, so the refund has something to undo
     r = await client.post("/api/v1/tickets/refunded", json={"ticket_id": "t-1", "event_id": "ev-1"})
     assert r.status_code == 202, r.text
     await hub_runtime.worker.drain()

@@ -51,10 +51,16 @@ async def test_switching_default_provider_in_hub_toml_runs_demo_on_it(tmp_path: 
     text = (ROOT / "hub.toml").read_text()
     assert 'default_video_provider = "zoom"' in text
     config = tmp_path / "hub.toml"
-    config.write_text(text.replace('default_video_provider = "zoom"', 'default_video_provider = "jitsi"'))
+    config.write_text(
+        text.replace('default_video_provider = "zoom"', 'default_video_provider = "jitsi"')
+    )
     out = io.StringIO()
     options = DemoOptions(
-        config=str(config), tickets=6, webinar_tickets=6, refunds=1, work_dir=str(tmp_path / "w"),
+        config=str(config),
+        tickets=6,
+        webinar_tickets=6,
+        refunds=1,
+        work_dir=str(tmp_path / "w"),
         timeout=90,
     )
     code = await run_demo(options, Console(file=out, width=160))
