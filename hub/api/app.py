@@ -17,7 +17,7 @@ from hub.api.auth import require_api_key
 from hub.api.delivery_routes import DeliveriesController
 from hub.api.event_routes import EventsController
 from hub.api.ingest_routes import IngestController
-from hub.api.problems import http_exception_handler, internal_error_handler
+from hub.api.problems import ApiProblem, http_exception_handler, internal_error_handler
 from hub.api.system_routes import health, plugins, prometheus
 from hub.observability import metrics
 from hub.runtime import HubRuntime
@@ -26,6 +26,18 @@ from hub.runtime import HubRuntime
 def _count_request(request: Request[Any, Any, Any]) -> None:
     route = request.scope.get("path_template") or request.url.path
     metrics.REQUESTS.labels(route=route, status="received").inc()
+    _refuse_nul(request)
+
+
+def _refuse_nul(request: Request[Any, Any, Any]) -> None:
+    """A NUL in a path or query parameter is refused before any handler sees it: PostgreSQL
+    cannot store or compare text containing NUL and would fail the query with a 500."""
+    for name, value in request.path_params.items():
+        if isinstance(value, str) and "\x00" in value:
+            raise ApiProblem(400, "NUL characters are not allowed", field=name)
+    for name, value in request.query_params.multi_items():
+        if "\x00" in name or "\x00" in value:
+            raise ApiProblem(400, "NUL characters are not allowed", field=name.replace("\x00", ""))
 
 
 def create_app(runtime: HubRuntime, *, manage_runtime: bool = False) -> Litestar:

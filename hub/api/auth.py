@@ -14,4 +14,6 @@ from hub.api.problems import ApiProblem
 def require_api_key(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     keys = connection.app.state.runtime.api_keys
     if not keys.check_authorization(connection.headers.get("authorization")):
-        raise ApiProblem(401, "missing or invalid API key (Authorization: Bearer <key>)")
+        raise ApiProblem(
+            401, "missing or invalid API key (Authorization: Bearer <key>)", field="authorization"
+        )

@@ -13,6 +13,7 @@ from hub.pipeline.facts import utcnow
 from hub.storage import tables
 
 STATES = ("pending", "running", "done", "dead")
+MAX_ID = 2**63 - 1  # ids are 64-bit integers on both databases
 
 
 class DeliveriesController(Controller):
@@ -47,7 +48,11 @@ class DeliveriesController(Controller):
         return {"deliveries": [dict(r._mapping) for r in rows]}
 
     @post("/{delivery_id:int}/retry", status_code=202)
-    async def retry(self, request: Request[Any, Any, Any], delivery_id: int) -> dict[str, Any]:
+    async def retry(
+        self,
+        request: Request[Any, Any, Any],
+        delivery_id: Annotated[int, Parameter(ge=1, le=MAX_ID)],
+    ) -> dict[str, Any]:
         """Replay a dead letter now, with a fresh attempt budget."""
         runtime = request.app.state.runtime
         return await replay(runtime, delivery_id)

@@ -6,6 +6,8 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, post
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
 from litestar.status_codes import HTTP_202_ACCEPTED
 
 from hub.api.problems import ApiProblem
@@ -29,10 +31,31 @@ class Accepted(msgspec.Struct, kw_only=True):
     reason: str | None = None
 
 
-def _require_json(request: Request[Any, Any, Any]) -> None:
-    content_type = request.headers.get("content-type", "")
+async def require_json_object(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
+    """Refuse a body that is not one JSON object before Litestar decodes it for the handler.
+
+    As a guard this runs before the body is parsed, so a form or XML body gets its 415
+    instead of a parse error, and bodies Litestar's own decoding would turn into a 500
+    (invalid UTF-8, nesting deep enough to exhaust the recursion limit) get a 400.
+    """
+    content_type = connection.headers.get("content-type", "")
     if content_type.split(";")[0].strip().lower() != "application/json":
         raise ApiProblem(415, "the body must be application/json", field="content-type")
+    request = (
+        connection
+        if isinstance(connection, Request)
+        else Request(connection.scope, connection.receive)
+    )
+    body = await request.body()
+    try:
+        decoded = msgspec.json.decode(body)
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise ApiProblem(400, f"the body is not valid UTF-8 JSON: {reason}", field="body") from None
+    if not isinstance(decoded, dict):
+        raise ApiProblem(400, "the body must be a JSON object", field="body")
 
 
 async def _accept(request: Request[Any, Any, Any], call: Any, *args: Any) -> Accepted:
@@ -48,38 +71,34 @@ async def _accept(request: Request[Any, Any, Any], call: Any, *args: Any) -> Acc
 class IngestController(Controller):
     path = "/api/v1"
     tags = ["ingest"]
+    guards = [require_json_object]
 
     @post("/events/published", status_code=HTTP_202_ACCEPTED)
     async def event_published(self, request: Request[Any, Any, Any], data: Event) -> Accepted:
         """A virtual event was published (or republished with changes: an update)."""
-        _require_json(request)
         check_event(data)
         return await _accept(request, request.app.state.runtime.ingestor.publish_event, data)
 
     @post("/events/updated", status_code=HTTP_202_ACCEPTED)
     async def event_updated(self, request: Request[Any, Any, Any], data: Event) -> Accepted:
         """A published event changed."""
-        _require_json(request)
         check_event(data)
         return await _accept(request, request.app.state.runtime.ingestor.update_event, data)
 
     @post("/events/cancelled", status_code=HTTP_202_ACCEPTED)
     async def event_cancelled(self, request: Request[Any, Any, Any], data: EventRef) -> Accepted:
         """A published event was cancelled."""
-        _require_json(request)
         check_clean_text(data)
         return await _accept(request, request.app.state.runtime.ingestor.cancel_event, data.id)
 
     @post("/tickets/sold", status_code=HTTP_202_ACCEPTED)
     async def ticket_sold(self, request: Request[Any, Any, Any], data: Ticket) -> Accepted:
         """A ticket was sold; a changed body for a known ticket updates its holder."""
-        _require_json(request)
         ticket = check_ticket(data)
         return await _accept(request, request.app.state.runtime.ingestor.sell_ticket, ticket)
 
     @post("/tickets/refunded", status_code=HTTP_202_ACCEPTED)
     async def ticket_refunded(self, request: Request[Any, Any, Any], data: Refund) -> Accepted:
         """A ticket was refunded."""
-        _require_json(request)
         check_clean_text(data)
         return await _accept(request, request.app.state.runtime.ingestor.refund_ticket, data)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from litestar import Request, Response
@@ -51,7 +52,16 @@ def problem(
     return Response(content=body, status_code=status, media_type=PROBLEM_MEDIA_TYPE)
 
 
-def _field_of(key: Any) -> str | None:
+# msgspec names a missing or unknown key only in its message, and Litestar reports the error
+# at the enclosing object ("data" for the body itself): the field is the key in the message.
+_KEY_IN_MESSAGE = re.compile(r"^Object (?:missing required|contains unknown) field `([^`]+)`")
+
+
+def _field_of(key: Any, message: Any = None) -> str | None:
+    named = _KEY_IN_MESSAGE.match(str(message or ""))
+    if named:
+        parent = "" if key in (None, "", "data") else f"{key}."
+        return f"{parent}{named.group(1)}"
     if key in (None, ""):
         return None
     return str(key)
@@ -62,10 +72,17 @@ def http_exception_handler(_request: Request[Any, Any, Any], exc: HTTPException)
         errors = [{"field": exc.field, "message": exc.detail}] if exc.field else None
         return problem(exc.status_code, exc.detail, errors, **exc.extra_members)
     errors = []
+    if exc.status_code == 413:
+        errors.append({"field": "body", "message": "the body is larger than this server accepts"})
     if isinstance(exc, ValidationException) and isinstance(exc.extra, list):
         for item in exc.extra:
             if isinstance(item, dict):
-                errors.append({"field": _field_of(item.get("key")), "message": item.get("message")})
+                errors.append(
+                    {
+                        "field": _field_of(item.get("key"), item.get("message")),
+                        "message": item.get("message"),
+                    }
+                )
     detail = exc.detail
     if errors:
         detail = "; ".join(

@@ -1,9 +1,11 @@
 """What providers report back: stored on the event for the public API, and fanned out.
 
 Each report is one transaction: the hub's copy (meeting details, registration state,
-attendance, recordings) is upserted and a fact is recorded for the other plugins. The fact
-key contains a hash of the report, so a provider reporting the same thing twice (a retried
-delivery) notifies nobody twice, while a genuine change is delivered again.
+attendance, recordings) is replaced and a fact is recorded for the other plugins. A report
+identical to the hub's current copy changes nothing and notifies nobody (a retried
+delivery reporting the same thing again). The fact key names the transition (previous
+copy to new copy), so a state that changes A, B, then back to A is announced three times,
+while two concurrent identical reports collide on the key and announce it once.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from sqlalchemy import delete, insert
+from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.models import AttendanceReport, MeetingDetails, Recording, Registration
@@ -21,12 +23,48 @@ from hub.plugins.manager import PluginRegistry
 from hub.storage import tables
 
 
-async def _upsert(
-    conn: AsyncConnection, table: Any, keys: dict[str, Any], values: dict[str, Any]
-) -> None:
-    # Portable upsert: delete-then-insert inside the caller's transaction.
-    await conn.execute(delete(table).where(*(table.c[k] == v for k, v in keys.items())))
-    await conn.execute(insert(table).values(**keys, **values))
+async def _replace(
+    conn: AsyncConnection,
+    table: Table,
+    keys: dict[str, Any],
+    body_column: str,
+    body: Any,
+    extra: dict[str, Any],
+) -> str | None:
+    """Store ``body`` under ``keys``; the transition's id, or None if nothing changed."""
+    where = [table.c[k] == v for k, v in keys.items()]
+    current = (await conn.execute(select(table.c[body_column]).where(*where))).scalar()
+    new_hash = content_hash(body)
+    old_hash = content_hash(current) if current is not None else "none"
+    if old_hash == new_hash:
+        return None
+    await conn.execute(delete(table).where(*where))
+    await conn.execute(
+        insert(table).values(**keys, **{body_column: body}, **extra, updated_at=utcnow())
+    )
+    return f"{old_hash[:16]}>{new_hash[:16]}"
+
+
+async def _announce(
+    conn: AsyncConnection,
+    registry: PluginRegistry,
+    kind: FactKind,
+    key: str,
+    payload: dict[str, Any],
+    origin: str,
+    event_id: str,
+    ticket_id: str | None = None,
+) -> int | None:
+    return await record_fact(
+        conn,
+        kind=kind,
+        fact_key=f"{kind}:{key}"[:255],
+        payload=payload,
+        targets=targets(registry, kind, origin=origin),
+        event_id=event_id,
+        ticket_id=ticket_id,
+        origin=origin,
+    )
 
 
 async def store_meeting_details(
@@ -34,20 +72,19 @@ async def store_meeting_details(
 ) -> int | None:
     body = msgspec.to_builtins(details)
     session_key = details.session_id or ""
-    await _upsert(
+    change = await _replace(
         conn,
         tables.meetings,
         {"event_id": details.event_id, "session_key": session_key},
-        {"provider": details.provider, "details": body, "updated_at": utcnow()},
+        "details",
+        body,
+        {"provider": details.provider},
     )
-    return await record_fact(
-        conn,
-        kind=FactKind.MEETING_DETAILS,
-        fact_key=f"meeting.details:{details.event_id}:{session_key}:{content_hash(body)}",
-        payload={"details": body},
-        targets=targets(registry, FactKind.MEETING_DETAILS, origin=origin),
-        event_id=details.event_id,
-        origin=origin,
+    if change is None:
+        return None
+    key = f"{details.event_id}:{session_key}:{change}"
+    return await _announce(
+        conn, registry, FactKind.MEETING_DETAILS, key, {"details": body}, origin, details.event_id
     )
 
 
@@ -56,7 +93,7 @@ async def store_registration(
 ) -> int | None:
     body = msgspec.to_builtins(registration)
     session_key = registration.session_id or ""
-    await _upsert(
+    change = await _replace(
         conn,
         tables.registrations,
         {
@@ -64,23 +101,22 @@ async def store_registration(
             "ticket_id": registration.ticket_id,
             "session_key": session_key,
         },
-        {
-            "provider": registration.provider,
-            "status": registration.status,
-            "details": body,
-            "updated_at": utcnow(),
-        },
+        "details",
+        body,
+        {"provider": registration.provider, "status": registration.status},
     )
-    key = f"{registration.event_id}:{registration.ticket_id}:{session_key}:{content_hash(body)}"
-    return await record_fact(
+    if change is None:
+        return None
+    key = f"{registration.event_id}:{registration.ticket_id}:{session_key}:{change}"
+    return await _announce(
         conn,
-        kind=FactKind.REGISTRATION,
-        fact_key=f"registration:{key}",
-        payload={"registration": body},
-        targets=targets(registry, FactKind.REGISTRATION, origin=origin),
-        event_id=registration.event_id,
-        ticket_id=registration.ticket_id,
-        origin=origin,
+        registry,
+        FactKind.REGISTRATION,
+        key,
+        {"registration": body},
+        origin,
+        registration.event_id,
+        registration.ticket_id,
     )
 
 
@@ -88,27 +124,24 @@ async def store_attendance(
     conn: AsyncConnection, registry: PluginRegistry, report: AttendanceReport, origin: str
 ) -> int | None:
     body = msgspec.to_builtins(report)
-    await _upsert(
+    change = await _replace(
         conn,
         tables.attendance_reports,
         {"event_id": report.event_id},
-        {
-            "provider": report.provider,
-            "final": report.final,
-            "report": body,
-            "updated_at": utcnow(),
-        },
+        "report",
+        body,
+        {"provider": report.provider, "final": report.final},
     )
-    if not report.final:
-        return None
-    return await record_fact(
+    if change is None or not report.final:
+        return None  # live (interim) reports are kept for the API, not announced
+    return await _announce(
         conn,
-        kind=FactKind.ATTENDANCE,
-        fact_key=f"attendance:{report.event_id}:{content_hash(body)}",
-        payload={"report": body},
-        targets=targets(registry, FactKind.ATTENDANCE, origin=origin),
-        event_id=report.event_id,
-        origin=origin,
+        registry,
+        FactKind.ATTENDANCE,
+        f"{report.event_id}:{change}",
+        {"report": body},
+        origin,
+        report.event_id,
     )
 
 
@@ -116,18 +149,17 @@ async def store_recording(
     conn: AsyncConnection, registry: PluginRegistry, recording: Recording, origin: str
 ) -> int | None:
     body = msgspec.to_builtins(recording)
-    await _upsert(
+    change = await _replace(
         conn,
         tables.recordings,
         {"event_id": recording.event_id, "meeting_id": recording.meeting_id},
-        {"provider": recording.provider, "recording": body, "updated_at": utcnow()},
+        "recording",
+        body,
+        {"provider": recording.provider},
     )
-    return await record_fact(
-        conn,
-        kind=FactKind.RECORDING,
-        fact_key=f"recording:{recording.event_id}:{recording.meeting_id}:{content_hash(body)}",
-        payload={"recording": body},
-        targets=targets(registry, FactKind.RECORDING, origin=origin),
-        event_id=recording.event_id,
-        origin=origin,
+    if change is None:
+        return None
+    key = f"{recording.event_id}:{recording.meeting_id}:{change}"
+    return await _announce(
+        conn, registry, FactKind.RECORDING, key, {"recording": body}, origin, recording.event_id
     )

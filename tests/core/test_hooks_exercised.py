@@ -136,6 +136,7 @@ async def test_hook_on_registration(
         async for client in api_client(rt):
             await client.post("/api/v1/events/published", json=event_body())
             await client.post("/api/v1/tickets/sold", json=ticket_body())
+            await rt.worker.drain()
             await client.post(
                 "/api/v1/tickets/refunded", json={"ticket_id": "t-1", "event_id": "ev-1"}
             )

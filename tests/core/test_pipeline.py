@@ -266,3 +266,31 @@ async def test_second_provider_never_acts_on_events_it_does_not_serve(
             await rt.worker.drain()
         rows = await deliveries(rt)
         assert {r.plugin for r in rows} == {"testvideo"}
+
+
+async def test_report_changing_back_is_announced_again(
+    config_factory: Callable[..., HubConfig], testvideo: TestVideoProvider
+) -> None:
+    """A registration going registered -> cancelled -> registered reaches other plugins
+    three times, while repeating the current state reaches them not at all."""
+    from hub.models import Registration
+
+    recorder = Recorder()
+    config = config_factory(enabled=["testvideo", "recorder"])
+    async with open_hub(config, extra_plugins={"testvideo": testvideo, "recorder": recorder}) as rt:
+        async for client in api_client(rt):
+            await client.post("/api/v1/events/published", json=event_body())
+            await client.post("/api/v1/tickets/sold", json=ticket_body("t-1"))
+            await rt.worker.drain()
+        for status in ("cancelled", "cancelled", "registered", "registered"):
+            await rt.hub.report_registration(
+                Registration(
+                    event_id="ev-1", ticket_id="t-1", provider="testvideo", status=status,
+                    join_url="https://video.test/j/ev-1?tk=t-1" if status == "registered" else None,
+                    registrant_id="r-t-1" if status == "registered" else None,
+                ),
+                origin="testvideo",
+            )
+        await rt.worker.drain()
+    regs = [v for k, v in recorder.received if k == "registration"]
+    assert regs == [("t-1", "registered"), ("t-1", "cancelled"), ("t-1", "registered")]
