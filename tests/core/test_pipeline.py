@@ -285,7 +285,10 @@ async def test_report_changing_back_is_announced_again(
         for status in ("cancelled", "cancelled", "registered", "registered"):
             await rt.hub.report_registration(
                 Registration(
-                    event_id="ev-1", ticket_id="t-1", provider="testvideo", status=status,
+                    event_id="ev-1",
+                    ticket_id="t-1",
+                    provider="testvideo",
+                    status=status,
                     join_url="https://video.test/j/ev-1?tk=t-1" if status == "registered" else None,
                     registrant_id="r-t-1" if status == "registered" else None,
                 ),
