@@ -17,16 +17,10 @@ from hub.api.auth import require_api_key
 from hub.api.delivery_routes import DeliveriesController
 from hub.api.event_routes import EventsController
 from hub.api.ingest_routes import IngestController
+from hub.api.middleware import request_context_middleware
 from hub.api.problems import ApiProblem, http_exception_handler, internal_error_handler
 from hub.api.system_routes import health, plugins, prometheus
-from hub.observability import metrics
 from hub.runtime import HubRuntime
-
-
-def _count_request(request: Request[Any, Any, Any]) -> None:
-    route = request.scope.get("path_template") or request.url.path
-    metrics.REQUESTS.labels(route=route, status="received").inc()
-    _refuse_nul(request)
 
 
 def _refuse_nul(request: Request[Any, Any, Any]) -> None:
@@ -69,7 +63,8 @@ def create_app(runtime: HubRuntime, *, manage_runtime: bool = False) -> Litestar
             Exception: internal_error_handler,
         },
         request_max_body_size=runtime.config.api.max_body_bytes,
-        before_request=_count_request,
+        middleware=[request_context_middleware],
+        before_request=_refuse_nul,
         openapi_config=OpenAPIConfig(
             title="hub",
             version=__version__,

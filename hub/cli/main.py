@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from hub.errors import HubError
-from hub.plugins.manager import _load, discover_installed
+from hub.plugins.manager import discover_installed, load_plugin
 from hub.security.secretbox import generate_key
 
 console = Console(stderr=True)
@@ -46,7 +46,7 @@ def _plugin_commands() -> dict[str, click.Command]:
         _cache = {}
         for plugin in discover_installed().values():
             try:
-                module = _load(plugin).module
+                module = load_plugin(plugin).module
                 impl = getattr(module, "hub_cli_commands", None)
                 commands = (impl() if callable(impl) else None) or ()
             except Exception as exc:

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from hub.errors import PermanentFailure, RetryLater
 from hub.observability import metrics
-from hub.plugins.manager import PluginRegistry, _is_hookimpl
+from hub.plugins.manager import PluginRegistry, is_hookimpl
 
 OutcomeKind = Literal["ok", "retry", "transient", "permanent", "timeout", "skipped"]
 
@@ -47,7 +47,7 @@ class HookFacade:
 
     def _impl(self, plugin: str, hook: str) -> Any:
         impl = getattr(self.registry.pm.get_plugin(plugin), hook, None)
-        return impl if _is_hookimpl(impl) else None
+        return impl if is_hookimpl(impl) else None
 
     async def call(self, plugin: str, hook: str, /, **kwargs: Any) -> Outcome:
         """Call ``hook`` on one plugin, isolated: every exception becomes an Outcome."""

@@ -64,7 +64,7 @@ class PluginRegistry:
         return sorted(
             name
             for name in dir(hookspecs)
-            if name.startswith(("on_", "hub_")) and _is_hookimpl(getattr(module, name, None))
+            if name.startswith(("on_", "hub_")) and is_hookimpl(getattr(module, name, None))
         )
 
     def is_provider_plugin(self, plugin: str) -> bool:
@@ -84,12 +84,12 @@ class PluginRegistry:
         sources = []
         for name in self.enabled:
             impl = getattr(self.pm.get_plugin(name), "hub_migrations", None)
-            if _is_hookimpl(impl) and (source := impl()) is not None:
+            if is_hookimpl(impl) and (source := impl()) is not None:
                 sources.append(source)
         return sources
 
 
-def _is_hookimpl(obj: Any) -> bool:
+def is_hookimpl(obj: Any) -> bool:
     return callable(obj) and hasattr(obj, f"{hookspecs.PROJECT_NAME}_impl")
 
 
@@ -117,7 +117,7 @@ def discover_installed() -> dict[str, InstalledPlugin]:
     return found
 
 
-def _load(plugin: InstalledPlugin) -> InstalledPlugin:
+def load_plugin(plugin: InstalledPlugin) -> InstalledPlugin:
     module = plugin.module
     if isinstance(module, importlib.metadata.EntryPoint):
         try:
@@ -153,7 +153,7 @@ def build_registry(
     pm = new_plugin_manager()
     enabled: list[str] = []
     for name in dict.fromkeys(config.plugins.enabled):
-        plugin = _load(available[name])
+        plugin = load_plugin(available[name])
         available[name] = plugin
         try:
             pm.register(plugin.module, name=name)
@@ -172,7 +172,7 @@ def build_registry(
 
 def _call_one(pm: pluggy.PluginManager, plugin: str, hook: str, **kwargs: Any) -> Any:
     impl = getattr(pm.get_plugin(plugin), hook, None)
-    return impl(**kwargs) if _is_hookimpl(impl) else None
+    return impl(**kwargs) if is_hookimpl(impl) else None
 
 
 def _validate_settings(registry: PluginRegistry) -> None:
@@ -222,11 +222,11 @@ def find_provider_plugin(
         if name not in installed:
             continue
         try:
-            module = _load(installed[name]).module
+            module = load_plugin(installed[name]).module
         except PluginLoadError:
             continue
         impl = getattr(module, "hub_video_providers", None)
-        for record in (impl() if _is_hookimpl(impl) else None) or ():
+        for record in (impl() if is_hookimpl(impl) else None) or ():
             offered.append(record.name)
             if plugin_name or record.name == provider:
                 return name, module
