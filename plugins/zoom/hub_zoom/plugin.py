@@ -61,9 +61,10 @@ async def hub_shutdown(hub: HubContext) -> None:
 @hookimpl
 def hub_routes(hub: HubContext) -> list[Any]:
     from hub_zoom.lifecycle.routes import routes as lifecycle_routes
+    from hub_zoom.panelists import routes as panelist_routes
     from hub_zoom.webhooks.routes import routes as webhook_routes
 
-    return [*lifecycle_routes(hub), *webhook_routes(hub)]
+    return [*lifecycle_routes(hub), *webhook_routes(hub), *panelist_routes(hub)]
 
 
 @hookimpl
