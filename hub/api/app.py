@@ -23,9 +23,10 @@ from hub.api.system_routes import health, plugins, prometheus
 from hub.runtime import HubRuntime
 
 
-def _refuse_nul(request: Request[Any, Any, Any]) -> None:
+async def _refuse_nul(request: Request[Any, Any, Any]) -> None:
     """A NUL in a path or query parameter is refused before any handler sees it: PostgreSQL
-    cannot store or compare text containing NUL and would fail the query with a 500."""
+    cannot store or compare text containing NUL and would fail the query with a 500.
+    (async although it does no I/O: Litestar runs a sync hook in a worker thread.)"""
     for name, value in request.path_params.items():
         if isinstance(value, str) and "\x00" in value:
             raise ApiProblem(400, "NUL characters are not allowed", field=name)

@@ -11,7 +11,10 @@ from litestar.handlers.base import BaseRouteHandler
 from hub.api.problems import ApiProblem
 
 
-def require_api_key(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def require_api_key(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
+    # async although it does no I/O: Litestar runs a sync guard in a worker thread.
     keys = connection.app.state.runtime.api_keys
     if not keys.check_authorization(connection.headers.get("authorization")):
         raise ApiProblem(

@@ -98,10 +98,12 @@ class Ingestor:
     async def refund_ticket(self, refund: Refund) -> IngestResult:
         return await self._run(self._refund, refund)
 
-    async def _event_row(self, conn: AsyncConnection, event_id: str) -> Any:
+    async def _event_row(self, conn: AsyncConnection, event_id: str, *, share: bool = False) -> Any:
+        # Ticket facts only need the event to stay as it is until they commit (FOR SHARE):
+        # an exclusive lock would serialize every sale of an event, across all processes.
         query = select(tables.events).where(tables.events.c.id == event_id)
         if self.db.is_postgres:
-            query = query.with_for_update()
+            query = query.with_for_update(read=share)
         return (await conn.execute(query)).first()
 
     async def _publish(self, conn: AsyncConnection, event: Event) -> IngestResult:
@@ -189,7 +191,7 @@ class Ingestor:
         return IngestResult("accepted", fact_id)
 
     async def _ticket_context(self, conn: AsyncConnection, event_id: str) -> tuple[Any, str]:
-        row = await self._event_row(conn, event_id)
+        row = await self._event_row(conn, event_id, share=True)
         if row is None:
             raise IngestRejected(404, "event_id", f"unknown event {event_id!r}")
         if row.status == "cancelled":

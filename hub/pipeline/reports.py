@@ -124,6 +124,12 @@ async def store_attendance(
     conn: AsyncConnection, registry: PluginRegistry, report: AttendanceReport, origin: str
 ) -> int | None:
     body = msgspec.to_builtins(report)
+    a = tables.attendance_reports
+    stored_final = (
+        await conn.execute(select(a.c.final).where(a.c.event_id == report.event_id))
+    ).scalar()
+    if stored_final and not report.final:
+        return None  # a live view arriving late never replaces the authoritative report
     change = await _replace(
         conn,
         tables.attendance_reports,

@@ -220,18 +220,37 @@ async def control(zh: ZoomHub, path: str, body: Any = None) -> Any:
     return response.json()
 
 
-async def settle(zh: ZoomHub, rounds: int = 3) -> None:
+async def settle(zh: ZoomHub, rounds: int = 3, timeout: float = 60.0) -> None:
     """Let the emulator send its webhooks and the hub process everything they caused."""
     for _ in range(rounds):
-        await zh.zoom.state.webhooks.drain(60)
-        await zh.drain()
+        await zh.zoom.state.webhooks.drain(timeout)
+        await zh.drain(timeout)
+
+
+def write_hub_toml(zh: ZoomHub, db_url: str, path: Path) -> Path:
+    """A hub.toml for CLI commands that open the same database and emulator as ``zh``."""
+    import json
+
+    sections = {
+        "database": {"url": db_url},
+        "logging": {"level": "warning"},
+        "plugins": {"enabled": ["zoom"]},
+        "plugins.zoom": zoom_settings(zh.zoom),
+    }
+    lines = []
+    for section, values in sections.items():
+        lines.append(f"[{section}]")
+        lines += [f"{key} = {json.dumps(value)}" for key, value in values.items()]
+    path.write_text("\n".join(lines) + "\n")
+    return path
 
 
 async def publish_with_tickets(
     zh: ZoomHub, event_id: str, tickets: int, **event: Any
 ) -> tuple[str, dict[str, str]]:
     """Publish an event and sell tickets through the hub's API; returns the Zoom meeting id
-    and each ticket's registrant id, once the lifecycle registered them."""
+    (the first session's for a multi-session event) and each ticket's registrant id (of
+    that meeting), once the lifecycle registered them."""
     body = event_body(event_id, **event)
     assert (await zh.api.post("/api/v1/events/published", json=body)).status_code == 202
     for i in range(tickets):
@@ -241,11 +260,80 @@ async def publish_with_tickets(
     m, r = zoom_tables.meetings, zoom_tables.registrants
     async with zh.runtime.db.connect() as conn:
         meeting_id = (
-            await conn.execute(sa.select(m.c.meeting_id).where(m.c.event_id == event_id))
-        ).scalar_one()
+            (
+                await conn.execute(
+                    sa.select(m.c.meeting_id)
+                    .where(m.c.event_id == event_id)
+                    .order_by(m.c.session_key)
+                )
+            )
+            .scalars()
+            .first()
+        )
         rows = (
             await conn.execute(
-                sa.select(r.c.ticket_id, r.c.registrant_id).where(r.c.event_id == event_id)
+                sa.select(r.c.ticket_id, r.c.registrant_id).where(
+                    r.c.event_id == event_id, r.c.meeting_id == meeting_id
+                )
             )
         ).all()
     return str(meeting_id), {row.ticket_id: row.registrant_id for row in rows}
+
+
+USER_OAUTH_REDIRECT = "http://hub.test/zoom/oauth/callback"
+
+
+def user_oauth_overrides(**extra: Any) -> dict[str, Any]:
+    """[plugins.zoom] for a user-authorized (authorization code + PKCE) app."""
+    return {"auth": "authorization_code", "redirect_uri": USER_OAUTH_REDIRECT, **extra}
+
+
+async def consent(zh: ZoomHub) -> dict[str, str]:
+    """Play the browser: hub authorize -> Zoom consent (granted at once) -> the callback's
+    query (``code`` and ``state``), without following the last redirect."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    async with httpx.AsyncClient(base_url=zh.url) as browser:  # no API key: a browser
+        start = await browser.get("/zoom/oauth/authorize")
+        assert start.status_code == 302, start.text
+        to_zoom = start.headers["location"]
+        assert to_zoom.startswith(f"{zh.zoom.oauth_base_url}/oauth/authorize?")
+        granted = await browser.get(to_zoom)
+    assert granted.status_code == 302, granted.text
+    back = urlsplit(granted.headers["location"])
+    assert f"{back.scheme}://{back.netloc}{back.path}" == USER_OAUTH_REDIRECT
+    return dict(parse_qsl(back.query))
+
+
+async def connect_user(zh: ZoomHub) -> dict[str, Any]:
+    query = await consent(zh)
+    async with httpx.AsyncClient(base_url=zh.url) as browser:
+        response = await browser.get("/zoom/oauth/callback", params=query)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def drain_until_done(zh: ZoomHub, timeout: float = 60.0) -> None:
+    """Drain until no delivery is pending or running; ``drain`` alone returns as soon as
+    nothing is due, which is early when a retry was scheduled a moment ahead."""
+    import asyncio
+
+    import sqlalchemy as sa
+
+    from hub.storage import tables
+
+    d = tables.deliveries
+    async with asyncio.timeout(timeout):
+        while True:
+            await zh.drain(timeout)
+            async with zh.runtime.db.connect() as conn:
+                left = (
+                    await conn.execute(
+                        sa.select(sa.func.count())
+                        .select_from(d)
+                        .where(d.c.state.in_(("pending", "running")))
+                    )
+                ).scalar_one()
+            if not left:
+                return
+            await asyncio.sleep(0.05)

@@ -82,6 +82,10 @@ class ZoomSettings(Struct, kw_only=True, forbid_unknown_fields=True):
     attended_min_minutes: Annotated[float, Meta(ge=0)] = 1.0
     attended_min_percent: Annotated[float, Meta(ge=0, le=100)] = 0.0
     report_retry_seconds: Annotated[float, Meta(gt=0)] = 60.0
+    # How long a delivery waits when Zoom stayed unreachable after the client's in-place
+    # retries, and when the connection itself needs a human (re-authorization, scopes).
+    unavailable_retry_seconds: Annotated[float, Meta(gt=0)] = 30.0
+    connection_retry_seconds: Annotated[float, Meta(gt=0)] = 300.0
     sdk_key: str | None = None
     sdk_secret: str | None = None
     required_scopes: list[str] = msgspec.field(default_factory=lambda: list(REQUIRED_SCOPES))

@@ -46,7 +46,11 @@ class DatabaseTokenStore:
     async def save(self, connection_id: str, token: StoredToken) -> None:
         sealed = self.hub.secret_box.seal(msgspec.json.encode(token).decode())
         await self._upsert(
-            connection_id, token_sealed=sealed, status="connected", scopes=token.scope, last_error=None
+            connection_id,
+            token_sealed=sealed,
+            status="connected",
+            scopes=token.scope,
+            last_error=None,
         )
 
     async def delete(self, connection_id: str) -> None:

@@ -1,0 +1,205 @@
+"""From connections to attendance records, one per ticket holder (and per session).
+
+Each connection is attributed to a ticket by the registrant id Zoom reports (exact: the
+hub created that registrant for that ticket), else by email; whoever matches no sold
+ticket is a guest and listed apart (``guest=True``). Holders who never joined get a record
+too (0 minutes, not attended), because "did not attend" is what a CRM needs to know.
+
+Minutes are the union of a holder's connections, so a re-join or a second device never
+counts twice; ``sessions_count`` is the number of connections. A holder attended when
+their minutes reach both thresholds: ``attended_min_minutes`` and
+``attended_min_percent`` of the scheduled duration (set either to 0 to disable it).
+Multi-session events get one record per held session (``session_id``) and one across
+sessions (``session_id`` None): the sum of the per-session minutes, with thresholds taken
+against the held sessions' total duration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from hub.models import AttendanceRecord, Event, Ticket
+from hub_zoom.attendance.intervals import Interval, covered_seconds, minutes
+from hub_zoom.attendance.reconcile import Connection
+from hub_zoom.webhooks.lookup import RegistrantRef
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    min_minutes: float = 1.0
+    min_percent: float = 0.0
+
+    def attended(self, spent: float, scheduled: float, connections: int) -> bool:
+        if connections == 0:
+            return False
+        if spent < self.min_minutes:
+            return False
+        return not (self.min_percent > 0 and spent < scheduled * self.min_percent / 100.0)
+
+
+@dataclass
+class Engagement:
+    """Webinar poll answers and Q&A questions of one person."""
+
+    poll_answers: list[dict[str, Any]] = field(default_factory=list)
+    questions: list[str] = field(default_factory=list)
+
+
+EngagementIndex = Mapping[tuple[str, str], Engagement]
+"""(session_key, lower-case email) -> what that person answered and asked."""
+
+
+def scheduled_minutes(event: Event, session_key: str) -> float:
+    for session in event.sessions:
+        if session.id == session_key:
+            return float(session.duration_minutes)
+    return float(event.duration_minutes)
+
+
+@dataclass
+class Holder:
+    key: str
+    ticket: Ticket | None
+    name: str
+    email: str | None
+    connections: list[Connection] = field(default_factory=list)
+
+
+class TicketMatcher:
+    """Maps Zoom identities to sold tickets: registrant id first, then email."""
+
+    def __init__(self, tickets: Iterable[Ticket], registrants: Iterable[RegistrantRef]) -> None:
+        self.tickets = {t.id: t for t in tickets}
+        self.by_registrant: dict[str, str] = {}
+        self.by_email: dict[str, str] = {}
+        for ticket in self.tickets.values():
+            self.by_email.setdefault(ticket.email.strip().lower(), ticket.id)
+        for reg in registrants:
+            if reg.ticket_id not in self.tickets:
+                continue
+            if reg.registrant_id:
+                self.by_registrant[reg.registrant_id] = reg.ticket_id
+            self.by_email.setdefault(reg.email.strip().lower(), reg.ticket_id)
+
+    def ticket_for(self, registrant_id: str | None, email: str | None) -> Ticket | None:
+        ticket_id = self.by_registrant.get(registrant_id or "")
+        if ticket_id is None and email:
+            ticket_id = self.by_email.get(email.strip().lower())
+        return self.tickets.get(ticket_id) if ticket_id else None
+
+
+def _holder_name(ticket: Ticket) -> str:
+    return f"{ticket.first_name} {ticket.last_name}".strip()
+
+
+def group_by_holder(connections: Iterable[Connection], matcher: TicketMatcher) -> list[Holder]:
+    holders: dict[str, Holder] = {
+        f"t:{t.id}": Holder(f"t:{t.id}", t, _holder_name(t), t.email)
+        for t in matcher.tickets.values()
+    }
+    for conn in connections:
+        ticket = matcher.ticket_for(conn.registrant_id, conn.email)
+        key = f"t:{ticket.id}" if ticket else f"g:{conn.person}"
+        holder = holders.get(key)
+        if holder is None:
+            holder = holders[key] = Holder(key, None, conn.name or conn.email or "", conn.email)
+        elif holder.ticket is None and not holder.email and conn.email:
+            holder.email = conn.email
+        holder.connections.append(conn)
+    return list(holders.values())
+
+
+def _record(
+    event: Event,
+    holder: Holder,
+    connections: list[Connection],
+    scheduled: float,
+    thresholds: Thresholds,
+    session_id: str | None,
+    engagement: Engagement,
+) -> AttendanceRecord:
+    intervals: list[Interval] = [c.interval for c in connections]
+    per_session: dict[str, list[Interval]] = {}
+    for conn in connections:
+        per_session.setdefault(conn.session_key, []).append(conn.interval)
+    # Sessions add up (parallel tracks are separate attendance); within one, time counts once.
+    spent = minutes(sum(covered_seconds(group) for group in per_session.values()))
+    return AttendanceRecord(
+        event_id=event.id,
+        ticket_id=holder.ticket.id if holder.ticket else None,
+        email=holder.email,
+        name=holder.name,
+        first_join=min((i.start for i in intervals), default=None),
+        last_leave=max((i.end for i in intervals), default=None),
+        minutes=spent,
+        sessions_count=len(connections),
+        attended=thresholds.attended(spent, scheduled, len(connections)),
+        guest=holder.ticket is None,
+        session_id=session_id,
+        poll_answers=list(engagement.poll_answers),
+        questions=list(engagement.questions),
+    )
+
+
+def _engagement_of(
+    holder: Holder, session_keys: Iterable[str], index: EngagementIndex
+) -> Engagement:
+    emails = {c.email.strip().lower() for c in holder.connections if c.email}
+    if holder.email:
+        emails.add(holder.email.strip().lower())
+    merged = Engagement()
+    for session_key in session_keys:
+        for email in sorted(emails):
+            found = index.get((session_key, email))
+            if found is not None:
+                merged.poll_answers.extend(found.poll_answers)
+                merged.questions.extend(found.questions)
+    return merged
+
+
+def attendance_records(
+    event: Event,
+    connections: list[Connection],
+    matcher: TicketMatcher,
+    thresholds: Thresholds,
+    held_sessions: list[str],
+    multi_session: bool,
+    engagement: EngagementIndex | None = None,
+) -> list[AttendanceRecord]:
+    """Records for every holder and guest; per held session too when ``multi_session``."""
+    index = engagement or {}
+    records: list[AttendanceRecord] = []
+    holders = group_by_holder(connections, matcher)
+    total_scheduled = sum(scheduled_minutes(event, s) for s in held_sessions) or float(
+        event.duration_minutes
+    )
+    for holder in holders:
+        if multi_session:
+            for session_key in held_sessions:
+                in_session = [c for c in holder.connections if c.session_key == session_key]
+                records.append(
+                    _record(
+                        event,
+                        holder,
+                        in_session,
+                        scheduled_minutes(event, session_key),
+                        thresholds,
+                        session_key or None,
+                        _engagement_of(holder, [session_key], index),
+                    )
+                )
+        records.append(
+            _record(
+                event,
+                holder,
+                holder.connections,
+                total_scheduled,
+                thresholds,
+                None,
+                _engagement_of(holder, held_sessions, index),
+            )
+        )
+    records.sort(key=lambda r: (r.guest, r.ticket_id or r.name.lower(), r.session_id or ""))
+    return records

@@ -1,0 +1,185 @@
+"""``zoom_registrants``: one row per ticket and meeting (session), the registration ledger.
+
+Zoom allows three registration requests per registrant and meeting a day, so the ledger
+decides what may be sent: a ``pending`` row (written before the call) may be re-sent
+(Zoom answers a repeated email with the same registrant), a ``registered`` row never is.
+
+Statuses: pending | registered | cancelled | skipped | failed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy import delete, select
+
+from hub.context import HubContext
+from hub.models import Registration
+from hub.pipeline.facts import utcnow
+from hub_zoom.service import PROVIDER
+from hub_zoom.storage import tables
+
+t = tables.registrants
+REPORTED = ("registered", "cancelled", "skipped", "failed")
+
+
+@dataclass(frozen=True)
+class RegistrantRow:
+    event_id: str
+    ticket_id: str
+    session_key: str
+    email: str
+    status: str
+    meeting_id: str | None = None
+    registrant_id: str | None = None
+    join_url: str | None = None
+    message: str | None = None
+
+    def but(self, **changes: Any) -> RegistrantRow:
+        return replace(self, **changes)
+
+    def registration(self) -> Registration:
+        """The hub-facing state (pending rows are reported by the caller as they settle)."""
+        status = self.status if self.status in REPORTED else "failed"
+        return Registration(
+            event_id=self.event_id,
+            ticket_id=self.ticket_id,
+            provider=PROVIDER,
+            status=status,  # type: ignore[arg-type]
+            join_url=self.join_url if status in ("registered", "skipped") else None,
+            registrant_id=self.registrant_id if status == "registered" else None,
+            session_id=self.session_key or None,
+            message=self.message,
+        )
+
+
+def _from_row(row: Any) -> RegistrantRow:
+    return RegistrantRow(
+        event_id=row.event_id,
+        ticket_id=row.ticket_id,
+        session_key=row.session_key,
+        email=row.email,
+        status=row.status,
+        meeting_id=row.meeting_id,
+        registrant_id=row.registrant_id,
+        join_url=row.join_url,
+        message=row.message,
+    )
+
+
+async def rows_for_ticket(
+    hub: HubContext, event_id: str, ticket_id: str
+) -> dict[str, RegistrantRow]:
+    async with hub.db.connect() as conn:
+        rows = (
+            await conn.execute(
+                select(t).where(t.c.event_id == event_id, t.c.ticket_id == ticket_id)
+            )
+        ).all()
+    return {r.session_key: _from_row(r) for r in rows}
+
+
+async def rows_for_session(
+    hub: HubContext, event_id: str, session_key: str
+) -> dict[str, RegistrantRow]:
+    """Rows of one meeting keyed by ticket id."""
+    async with hub.db.connect() as conn:
+        rows = (
+            await conn.execute(
+                select(t).where(t.c.event_id == event_id, t.c.session_key == session_key)
+            )
+        ).all()
+    return {r.ticket_id: _from_row(r) for r in rows}
+
+
+async def others_sharing(hub: HubContext, row: RegistrantRow) -> bool:
+    """True when another live ticket of the same meeting holds the same Zoom registrant
+    (one person bought two tickets): cancelling it on Zoom would unregister that ticket."""
+    if not row.registrant_id:
+        return False
+    async with hub.db.connect() as conn:
+        found = (
+            await conn.execute(
+                select(t.c.ticket_id)
+                .where(
+                    t.c.event_id == row.event_id,
+                    t.c.session_key == row.session_key,
+                    t.c.registrant_id == row.registrant_id,
+                    t.c.ticket_id != row.ticket_id,
+                    t.c.status == "registered",
+                )
+                .limit(1)
+            )
+        ).first()
+    return found is not None
+
+
+_UPDATED = ("meeting_id", "email", "registrant_id", "join_url", "status", "message", "updated_at")
+
+
+def _upsert(hub: HubContext) -> Any:
+    """``INSERT ... ON CONFLICT DO UPDATE`` on the primary key (SQLite and PostgreSQL)."""
+    if hub.db.is_postgres:
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    statement = dialect_insert(t)
+    return statement.on_conflict_do_update(
+        index_elements=[t.c.event_id, t.c.ticket_id, t.c.session_key],
+        set_={name: statement.excluded[name] for name in _UPDATED},
+    )
+
+
+async def write_many(hub: HubContext, rows: Iterable[RegistrantRow]) -> None:
+    """Upsert rows in one statement and transaction: a batch's ledger writes cost one
+    round trip to the database, not one per holder."""
+    now = utcnow()
+    values = [
+        {
+            "event_id": row.event_id,
+            "ticket_id": row.ticket_id,
+            "session_key": row.session_key,
+            "meeting_id": row.meeting_id,
+            "email": row.email,
+            "registrant_id": row.registrant_id,
+            "join_url": row.join_url,
+            "status": row.status,
+            "message": row.message,
+            "updated_at": now,
+        }
+        for row in rows
+    ]
+    if not values:
+        return
+    async with hub.db.transaction() as conn:
+        await conn.execute(_upsert(hub), values)
+
+
+async def cancel_locally(
+    hub: HubContext, event_id: str, session_key: str | None = None, message: str | None = None
+) -> list[RegistrantRow]:
+    """Mark every live row of the event (or of one session) cancelled; return those changed."""
+    query = select(t).where(t.c.event_id == event_id, t.c.status != "cancelled")
+    if session_key is not None:
+        query = query.where(t.c.session_key == session_key)
+    async with hub.db.connect() as conn:
+        rows = [_from_row(r) for r in (await conn.execute(query)).all()]
+    changed = [r.but(status="cancelled", message=message) for r in rows]
+    await write_many(hub, changed)
+    return changed
+
+
+async def forget_session(hub: HubContext, event_id: str, session_key: str) -> None:
+    """Drop a recreated meeting's rows: its registrants must all be registered anew."""
+    async with hub.db.transaction() as conn:
+        await conn.execute(
+            delete(t).where(t.c.event_id == event_id, t.c.session_key == session_key)
+        )
+
+
+async def forget_ticket(hub: HubContext, event_id: str, ticket_id: str) -> None:
+    """Drop a ticket's rows once its old registrations are cancelled (email changed)."""
+    async with hub.db.transaction() as conn:
+        await conn.execute(delete(t).where(t.c.event_id == event_id, t.c.ticket_id == ticket_id))
