@@ -60,6 +60,21 @@ async def _hub_registering(hub: HubContext, meeting: MeetingRef, email: str) -> 
     return row is not None
 
 
+def _older_than(delivery: WebhookDelivery, moment: datetime | None) -> bool:
+    """Whether Zoom sent this event before ``moment`` (``event_ts`` is in milliseconds)."""
+    event_ts = delivery.payload.get("event_ts")
+    if moment is None or not isinstance(event_ts, int | float):
+        return False
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return datetime.fromtimestamp(event_ts / 1000, UTC) < moment
+
+
+async def _ticket_refunded(hub: HubContext, event_id: str, ticket_id: str) -> bool:
+    _ticket, status = await hub.get_ticket(event_id, ticket_id)
+    return status == "refunded"
+
+
 async def _ticket_for_email(hub: HubContext, event_id: str, email: str) -> str | None:
     """The sold ticket of this address, found in SQL (not by loading every ticket)."""
     t = hub_tables.tickets
@@ -91,7 +106,7 @@ async def on_registration_created(
     async with hub.db.connect() as conn:
         known = (
             await conn.execute(
-                select(r.c.ticket_id, r.c.status).where(
+                select(r.c.ticket_id, r.c.status, r.c.updated_at).where(
                     r.c.event_id == meeting.event_id,
                     r.c.session_key == meeting.session_key,
                     r.c.registrant_id == registrant_id,
@@ -100,6 +115,10 @@ async def on_registration_created(
         ).first()
     if known is not None and known.status not in REPLACEABLE:
         return  # the hub's own registration echoed back
+    if known is not None and _older_than(delivery, known.updated_at):
+        return  # a late or replayed echo of a registration the hub has since changed
+    if known is not None and await _ticket_refunded(hub, meeting.event_id, known.ticket_id):
+        return  # a refunded holder who registers again on Zoom is a guest, not a ticket
     if known is None and await _hub_registering(hub, meeting, email):
         return  # the hub's own registration, echoed before its registrant id was saved
     ticket_id = known.ticket_id if known else await _ticket_for_email(hub, meeting.event_id, email)
