@@ -78,6 +78,13 @@ async def test_sigkill_mid_ingest_loses_and_duplicates_nothing(db_url: str, tmp_
     write_config(config, db_url)
     hub = HubProcess(config, free_port(), tmp_path / "hub.log")
     hub.start()
+    try:
+        await _run(hub, db_url)
+    finally:
+        hub.stop()
+
+
+async def _run(hub: HubProcess, db_url: str) -> None:
     headers = {"Authorization": f"Bearer {API_KEY}"}
     async with httpx.AsyncClient(base_url=hub.url, headers=headers) as client:
         assert (await client.post("/api/v1/events/published", json=event_body())).status_code == 202
@@ -135,7 +142,6 @@ async def test_sigkill_mid_ingest_loses_and_duplicates_nothing(db_url: str, tmp_
             ).scalar_one()
     finally:
         await db.dispose()
-        hub.stop()
     assert sorted(effects) == sorted(f"ev-1:{i}" for i in ids)
     assert all(count == 1 for _, count in per_ticket) and len(per_ticket) == TICKETS
     assert dead == 0
