@@ -1,13 +1,18 @@
 """The async database handle shared by the host and every plugin.
 
 SQLite is the embedded default and PostgreSQL the path to several hub processes; both run
-the same SQLAlchemy Core code. On SQLite every transaction starts with ``BEGIN IMMEDIATE``:
-a deferred transaction that later tries to write can fail at once with "database is
-locked" under WAL, whereas an immediate one waits for the writer lock (``busy_timeout``).
+the same SQLAlchemy Core code. On SQLite every write transaction starts with
+``BEGIN IMMEDIATE``: a deferred transaction that later tries to write can fail at once with
+"database is locked" under WAL, whereas an immediate one waits for the writer lock. Within
+one process, writers queue on an asyncio lock before they ask SQLite: SQLite's own busy
+handler sleeps in growing steps (up to 100 ms) however soon the lock frees, which under
+load turned a 1 ms wait into hundreds. Reads (``connect``) start deferred and, under WAL,
+never wait for writers.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -17,6 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+READ_ONLY = "hub_read_only"
 
 
 def normalise_url(url: str) -> str:
@@ -45,7 +51,9 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Reads take no lock under WAL; writes take the write lock up front.
+        read_only = conn.get_execution_options().get(READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 class Database:
@@ -58,8 +66,10 @@ class Database:
         if self.is_postgres:
             kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
+        self._write_lock: asyncio.Lock | None = None
         if self.is_sqlite:
             _configure_sqlite(self.engine)
+            self._write_lock = asyncio.Lock()
 
     @property
     def is_sqlite(self) -> bool:
@@ -71,14 +81,24 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
-        """A connection inside one transaction: committed on exit, rolled back on error."""
-        async with self.engine.begin() as conn:
+        """A connection inside one transaction: committed on exit, rolled back on error.
+
+        Never open a second ``transaction()`` while holding one (on SQLite both need the
+        single writer lock); reads through ``connect()`` are fine.
+        """
+        if self._write_lock is None:
+            async with self.engine.begin() as conn:
+                yield conn
+            return
+        async with self._write_lock, self.engine.begin() as conn:
             yield conn
 
     @asynccontextmanager
     async def connect(self) -> AsyncIterator[AsyncConnection]:
-        """A connection for reads; on SQLite it still runs inside a transaction."""
+        """A connection for reads (writes made here are rolled back)."""
         async with self.engine.connect() as conn:
+            if self.is_sqlite:
+                await conn.execution_options(**{READ_ONLY: True})
             yield conn
 
     async def dispose(self) -> None:

@@ -420,10 +420,14 @@ async def test_simulate_posts_to_a_hub_over_loopback(stub_hub: StubHub) -> None:
                 await public.get(f"/ticketing-stub/events/{result.event_ids[0]}?format=json")
             ).json()
         assert page["meeting"]["join_url"] == f"https://video.test/j/{result.event_ids[0]}"
-        kinds = sorted(e["kind"] for e in sent)
-        assert kinds == ["cancellation"] * 3 + ["confirmation"] * 12
+        refunded = {ticket_id for _, ticket_id in result.refunded_ticket_ids}
         cancelled = {e["ticket_id"] for e in sent if e["kind"] == "cancellation"}
-        assert cancelled == {ticket_id for _, ticket_id in result.refunded_ticket_ids}
+        confirmed = {e["ticket_id"] for e in sent if e["kind"] == "confirmation"}
+        assert cancelled == refunded
+        # Every holder who kept the ticket got a confirmation; a refunded one only if the
+        # sale was registered before the refund arrived (otherwise the hub skips the sale).
+        assert confirmed - refunded == {t for _, t in result.ticket_ids} - refunded
+        assert len(sent) == len(confirmed) + len(cancelled)
 
         # The same seed again: nothing new happens (a refunded ticket's sale is "ignored").
         again = await simulate(base_url, API_KEY, events=3, tickets=12, refunds=3, seed=11)
@@ -440,7 +444,10 @@ async def test_simulate_posts_to_a_hub_over_loopback(stub_hub: StubHub) -> None:
                     sa.select(sa.func.count()).where(tv.calls.c.hook == "on_ticket_sold")
                 )
             ).scalar_one()
-        assert calls == 12
+        # One registration per kept ticket; refunded ones only if registered before the
+        # refund arrived; and nothing more for the repeated run.
+        assert 9 <= calls <= 12
+        assert calls == len(confirmed)
 
         rejected = await simulate(base_url, "wrong-key-0123456789", events=1, tickets=0, refunds=0)
         assert [f.http_status for f in rejected.failures] == [401]
@@ -539,7 +546,11 @@ async def test_simulate_command_of_the_hub_cli(stub_hub: StubHub, tmp_path: Path
     await stub_hub.settle()
     page = await page_json(stub_hub, "sim-5-e001")
     assert page["meeting"]["kind"] == "webinar"
-    assert len(await emails(stub_hub)) == 7
+    sent = await emails(stub_hub)
+    # 5 kept tickets are confirmed and 1 refund is announced; the refunded ticket's
+    # confirmation exists only if its sale was registered before the refund arrived.
+    assert sum(e["kind"] == "cancellation" for e in sent) == 1
+    assert 5 <= sum(e["kind"] == "confirmation" for e in sent) <= 6
 
 
 def test_simulate_command_is_contributed_to_the_hub_cli_and_checks_its_arguments() -> None:
