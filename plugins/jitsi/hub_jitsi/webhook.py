@@ -54,7 +54,7 @@ def routes(hub: HubContext) -> list[Any]:
         try:
             payload = msgspec.json.decode(body)
             event_type, delivery_id = str(payload["event"]), str(payload["id"])
-        except (msgspec.DecodeError, KeyError, TypeError):
+        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError, KeyError, TypeError):
             raise ApiProblem(400, "body must be JSON with 'id' and 'event'", field="body") from None
         stored = await hub.ingest_webhook(
             provider=PROVIDER,
