@@ -6,7 +6,6 @@ signed with the secret both were configured with.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -168,17 +167,12 @@ async def sell_many(zh: ZoomHub, event_id: str, count: int, prefix: str = "t") -
 
 # --- webhooks, attendance and recordings helpers ---------------------------------------------
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-
 
 def zoom_webhook_samples() -> Path:
     """shared/reference/zoom-webhooks beside the repository; skip (or fail in CI) if absent."""
-    path = REPO_ROOT.parent / "shared" / "reference" / "zoom-webhooks"
-    if not path.is_dir():
-        if os.environ.get("HUB_REQUIRE_REFERENCE") == "1":
-            pytest.fail(f"reference data missing: {path} (HUB_REQUIRE_REFERENCE=1)")
-        pytest.skip(f"reference data not available at {path}")
-    return path
+    from tests.support.reference import reference_folder
+
+    return reference_folder("zoom-webhooks")
 
 
 def signed_headers(body: bytes, secret: str = WEBHOOK_SECRET, timestamp: int | None = None) -> dict:

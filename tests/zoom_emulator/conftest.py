@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -24,19 +23,15 @@ from hub_zoom.emulator import Clock
 from hub_zoom.emulator.testing import EmulatorHandle, running_emulator
 from hub_zoom.emulator.transport import QuietServer, uvicorn_config
 
+from tests.support.reference import reference_folder
+
 START = datetime(2030, 3, 4, 9, 0, 0, tzinfo=UTC)
 REPO_ROOT = Path(__file__).resolve().parents[2]
-REFERENCE = REPO_ROOT.parent / "shared" / "reference"
 
 
 def reference_dir(name: str) -> Path:
-    """A reference folder next to the repository; skip (or fail in CI) when absent."""
-    path = REFERENCE / name
-    if not path.is_dir():
-        if os.environ.get("HUB_REQUIRE_REFERENCE") == "1":
-            pytest.fail(f"reference data missing: {path} (HUB_REQUIRE_REFERENCE=1)")
-        pytest.skip(f"reference data not available at {path}")
-    return path
+    """A reference folder beside the repository; skip (or fail in CI) when absent."""
+    return reference_folder(name)
 
 
 @pytest.fixture(name="reference_dir")
