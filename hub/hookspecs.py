@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     import click
     import msgspec
 
+    from hub.admin.panels import AdminCard, AdminSection
     from hub.context import DeliveryContext, HubContext
     from hub.models import (
         AttendanceReport,
@@ -135,6 +136,39 @@ def hub_sandbox(work_dir: str) -> AbstractAsyncContextManager[Sandbox] | None:
     async context manager that starts the stand-in and yields a :class:`hub.sandbox.Sandbox`
     (settings for ``[plugins.<name>]``, a meeting simulator); leaving it stops everything.
     Files may be written under ``work_dir``. Return None if the provider has no sandbox.
+    """
+
+
+# --- admin page hooks -----------------------------------------------------------------------
+
+
+@hookspec
+def hub_admin_card(hub: HubContext) -> Awaitable[AdminCard | None] | AdminCard | None:
+    """Return the plugin's own card for the admin Integrations page, or None.
+
+    Called on every view of ``/admin/integrations`` (keep it cheap: read the plugin's own
+    tables, do not call the provider). The core card already shows every plugin's version,
+    enabled state and health; this adds the plugin's connection state, settings to copy
+    (e.g. a webhook URL) and actions as :class:`hub.admin.panels.AdminCard`. Post actions
+    point at the plugin's own routes under ``/admin/plugins/<plugin>/``, mounted through
+    ``hub_routes`` with ``guards=[hub.admin.auth.require_admin]``; the core adds the CSRF
+    field. An exception or timeout shows an error on the card and never breaks the page.
+    """
+
+
+@hookspec
+def hub_admin_event_sections(
+    event_id: str, hub: HubContext
+) -> Awaitable[Sequence[AdminSection]] | Sequence[AdminSection] | None:
+    """Return extra sections for one event's admin page (``/admin/events/{event_id}``).
+
+    Called on every view of the page, for every enabled plugin, whether or not the event
+    uses that plugin's provider (return None or nothing when the event is not yours). The
+    core renders meeting details, registrants, attendance and delivery failures from the
+    hub's own tables; provider-specific parts (resync and reconcile buttons, recordings,
+    panelists, registrant detail) come through this hook as
+    :class:`hub.admin.panels.AdminSection`. A failing plugin's sections are replaced by an
+    error note; the rest of the page still renders.
     """
 
 

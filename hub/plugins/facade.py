@@ -11,14 +11,20 @@ from __future__ import annotations
 import asyncio
 import inspect
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
+from hub.admin.panels import AdminCard, AdminSection
 from hub.errors import PermanentFailure, RetryLater
 from hub.observability import metrics
 from hub.plugins.manager import PluginRegistry, is_hookimpl
 
 OutcomeKind = Literal["ok", "retry", "transient", "permanent", "timeout", "skipped"]
+T = TypeVar("T")
+
+# An admin page waits for these hooks while someone looks at it.
+ADMIN_HOOK_TIMEOUT = 10.0
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,15 @@ class Outcome:
         return self.kind in ("ok", "skipped")
 
 
+@dataclass(frozen=True)
+class AdminContribution(Generic[T]):
+    """One plugin's part of an admin page, or why it has none (``error``)."""
+
+    plugin: str
+    value: T | None
+    error: str | None = None
+
+
 class HookFacade:
     """Typed access to the hooks of the enabled plugins."""
 
@@ -51,12 +66,15 @@ class HookFacade:
 
     async def call(self, plugin: str, hook: str, /, **kwargs: Any) -> Outcome:
         """Call ``hook`` on one plugin, isolated: every exception becomes an Outcome."""
+        return await self._call(plugin, hook, self.timeout, kwargs)
+
+    async def _call(self, plugin: str, hook: str, limit: float, kwargs: dict[str, Any]) -> Outcome:
         impl = self._impl(plugin, hook)
         if impl is None:
             return Outcome(plugin, hook, "skipped")
         started = time.perf_counter()
         try:
-            async with asyncio.timeout(self.timeout):
+            async with asyncio.timeout(limit):
                 value = impl(**kwargs)
                 if inspect.isawaitable(value):
                     value = await value
@@ -70,7 +88,7 @@ class HookFacade:
             code = f" (code {exc.code})" if exc.code is not None else ""
             outcome = Outcome(plugin, hook, "permanent", error=f"{exc.reason}{code}")
         except TimeoutError:
-            outcome = Outcome(plugin, hook, "timeout", error=f"timed out after {self.timeout}s")
+            outcome = Outcome(plugin, hook, "timeout", error=f"timed out after {limit}s")
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -103,3 +121,45 @@ class HookFacade:
             if impl is not None:
                 handlers.extend(impl(hub=hub) or ())
         return handlers
+
+    # --- admin page -------------------------------------------------------------------------
+
+    async def admin_cards(self, hub: Any) -> list[AdminContribution[AdminCard]]:
+        """Every enabled plugin's ``hub_admin_card``, in plugin order, each isolated.
+
+        A plugin returning something other than an :class:`AdminCard` gets an error entry,
+        so a mistake in one plugin shows on its card instead of breaking the page.
+        """
+        results: list[AdminContribution[AdminCard]] = []
+        for plugin in self.registry.implementers("hub_admin_card"):
+            outcome = await self._call(plugin, "hub_admin_card", ADMIN_HOOK_TIMEOUT, {"hub": hub})
+            if not outcome.ok:
+                results.append(AdminContribution(plugin, None, outcome.error))
+            elif outcome.value is None or isinstance(outcome.value, AdminCard):
+                results.append(AdminContribution(plugin, outcome.value))
+            else:
+                error = f"hub_admin_card returned {type(outcome.value).__name__}, not AdminCard"
+                results.append(AdminContribution(plugin, None, error))
+        return results
+
+    async def admin_event_sections(
+        self, event_id: str, hub: Any
+    ) -> list[AdminContribution[tuple[AdminSection, ...]]]:
+        """Every enabled plugin's ``hub_admin_event_sections`` for one event, each isolated."""
+        results: list[AdminContribution[tuple[AdminSection, ...]]] = []
+        kwargs = {"event_id": event_id, "hub": hub}
+        for plugin in self.registry.implementers("hub_admin_event_sections"):
+            outcome = await self._call(
+                plugin, "hub_admin_event_sections", ADMIN_HOOK_TIMEOUT, kwargs
+            )
+            value = outcome.value
+            if not outcome.ok:
+                results.append(AdminContribution(plugin, None, outcome.error))
+            elif value is None:
+                results.append(AdminContribution(plugin, ()))
+            elif isinstance(value, Sequence) and all(isinstance(s, AdminSection) for s in value):
+                results.append(AdminContribution(plugin, tuple(value)))
+            else:
+                error = "hub_admin_event_sections returned something other than AdminSections"
+                results.append(AdminContribution(plugin, None, error))
+        return results
