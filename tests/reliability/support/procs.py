@@ -147,6 +147,15 @@ class EmulatorProcess:
             time.sleep(0.05)
         raise TimeoutError(f"emulator did not start; see {self.log}")
 
+    def delay_answers(self, path_glob: str | None, seconds: float = 0.0) -> None:
+        """Hold the answers of calls matching ``path_glob`` after Zoom acted on them."""
+        response = httpx.post(
+            f"{self.base_url}/_reliability/response-delay",
+            json={"path_glob": path_glob, "seconds": seconds},
+            timeout=10,
+        )
+        response.raise_for_status()
+
     def stop(self) -> dict[str, Any]:
         """SIGTERM, wait, and return the figures it wrote on the way out."""
         if self.proc is not None and self.proc.poll() is None:
