@@ -30,7 +30,8 @@ from hub.models import (
 )
 from hub.observability.logging import get_logger
 from hub.pipeline import reports
-from hub.pipeline.facts import record_fact, utcnow
+from hub.pipeline.facts import utcnow
+from hub.pipeline.group_commit import FactOp, group_commit
 from hub.pipeline.routing import FactKind, targets
 from hub.plugins.manager import PluginRegistry
 from hub.security.secretbox import ENV_SECRET_KEY, SecretBox
@@ -170,10 +171,10 @@ class HubContext:
         webhook_targets = targets(self.registry, FactKind.WEBHOOK, provider_plugin=plugin)
         if barrier:
             webhook_targets = [dataclasses.replace(t, barrier=True) for t in webhook_targets]
-        async with self.db.transaction() as conn:
-            fact_id = await record_fact(
-                conn,
-                kind=FactKind.WEBHOOK,
+        # Webhooks arrive in bursts: they share transactions with other ingest (group commit).
+        fact_id = await group_commit(self.db).submit(
+            FactOp(
+                FactKind.WEBHOOK,
                 fact_key=f"webhook:{provider}:{dedupe_key}"[:255],
                 payload={
                     "provider": provider,
@@ -186,6 +187,7 @@ class HubContext:
                 event_id=f"{provider}-webhook:{order_key}"[:128] if order_key else None,
                 origin=plugin,
             )
+        )
         if fact_id is not None:
             self._wake()
         return fact_id is not None

@@ -19,6 +19,7 @@ from hub.errors import HubError
 from hub.models import Event, Refund, Ticket
 from hub.observability import metrics
 from hub.pipeline.facts import content_hash, record_fact, utcnow
+from hub.pipeline.group_commit import Finish, Group, Op, Reads, group_commit
 from hub.pipeline.routing import FactKind, targets
 from hub.plugins.manager import PluginRegistry
 from hub.storage import tables
@@ -93,10 +94,19 @@ class Ingestor:
         return await self._run(self._cancel, event_id)
 
     async def sell_ticket(self, ticket: Ticket) -> IngestResult:
-        return await self._run(self._sell, ticket)
+        return await self._grouped(SellOp(self.registry, ticket))
 
     async def refund_ticket(self, refund: Refund) -> IngestResult:
-        return await self._run(self._refund, refund)
+        return await self._grouped(RefundOp(self.registry, refund))
+
+    async def _grouped(self, op: Op) -> IngestResult:
+        # Sales and refunds come in bursts: they share transactions (see group_commit).
+        result: IngestResult = await group_commit(self.db).submit(op)
+        metrics.INGESTED.labels(kind=op.kind, result=result.status).inc()
+        if result.fact_id is not None:
+            for wake in self.on_accepted:
+                wake()
+        return result
 
     async def _event_row(self, conn: AsyncConnection, event_id: str, *, share: bool = False) -> Any:
         # Ticket facts only need the event to stay as it is until they commit (FOR SHARE):
@@ -190,106 +200,97 @@ class Ingestor:
         )
         return IngestResult("accepted", fact_id)
 
-    async def _ticket_context(self, conn: AsyncConnection, event_id: str) -> tuple[Any, str]:
-        row = await self._event_row(conn, event_id, share=True)
-        if row is None:
-            raise IngestRejected(404, "event_id", f"unknown event {event_id!r}")
-        if row.status == "cancelled":
-            raise IngestRejected(409, "event_id", f"event {event_id!r} was cancelled")
-        return row, self.registry.provider_plugin(row.provider)
 
-    async def _ticket_row(self, conn: AsyncConnection, event_id: str, ticket_id: str) -> Any:
-        t = tables.tickets
-        query = select(t).where(t.c.event_id == event_id, t.c.id == ticket_id)
-        if self.db.is_postgres:
-            query = query.with_for_update()
-        return (await conn.execute(query)).first()
+def _ticket_event(registry: PluginRegistry, group: Group, event_id: str) -> str:
+    """The plugin serving a ticket's event; refuses an unknown or cancelled event."""
+    row = group.event(event_id)
+    if row is None:
+        raise IngestRejected(404, "event_id", f"unknown event {event_id!r}")
+    if row.status == "cancelled":
+        raise IngestRejected(409, "event_id", f"event {event_id!r} was cancelled")
+    return registry.provider_plugin(row.provider)
 
-    async def _sell(self, conn: AsyncConnection, ticket: Ticket) -> IngestResult:
-        _event, plugin = await self._ticket_context(conn, ticket.event_id)
-        body = msgspec.to_builtins(ticket)
-        digest = content_hash(body)
-        row = await self._ticket_row(conn, ticket.event_id, ticket.id)
-        now = utcnow()
+
+def _done(result: IngestResult) -> Finish:
+    return lambda: result
+
+
+class SellOp:
+    """A sale: new ticket, changed body (an update), repeat (duplicate) or after a refund."""
+
+    kind = "_sell"
+
+    def __init__(self, registry: PluginRegistry, ticket: Ticket) -> None:
+        self.registry = registry
+        self.ticket = ticket
+        self.body = msgspec.to_builtins(ticket)
+        self.digest = content_hash(self.body)
+
+    def reads(self, wanted: Reads) -> None:
+        wanted.events.add(self.ticket.event_id)
+        wanted.tickets.add((self.ticket.event_id, self.ticket.id))
+
+    def apply(self, group: Group) -> Finish:
+        event_id, ticket_id = self.ticket.event_id, self.ticket.id
+        plugin = _ticket_event(self.registry, group, event_id)
+        row = group.ticket(event_id, ticket_id)
         if row is not None:
             if row.status == "refunded":
-                return IngestResult("ignored", reason="ticket was already refunded")
-            if row.body_hash == digest:
-                return IngestResult("duplicate")
-            await conn.execute(
-                update(tables.tickets)
-                .where(
-                    tables.tickets.c.event_id == ticket.event_id, tables.tickets.c.id == ticket.id
-                )
-                .values(body=body, body_hash=digest, updated_at=now)
-            )
-            fact_id = await record_fact(
-                conn,
+                return _done(IngestResult("ignored", reason="ticket was already refunded"))
+            if row.body_hash == self.digest:
+                return _done(IngestResult("duplicate"))
+            previous = row.body
+            group.change_ticket(row, body=self.body, body_hash=self.digest)
+            fact = group.record_fact(
                 kind=FactKind.TICKET_UPDATED,
-                fact_key=f"ticket.updated:{ticket.event_id}:{ticket.id}:{digest}",
-                payload={"ticket": body, "previous": row.body},
+                fact_key=f"ticket.updated:{event_id}:{ticket_id}:{self.digest}",
+                payload={"ticket": self.body, "previous": previous},
                 targets=targets(self.registry, FactKind.TICKET_UPDATED, provider_plugin=plugin),
-                event_id=ticket.event_id,
-                ticket_id=ticket.id,
+                event_id=event_id,
+                ticket_id=ticket_id,
             )
-            return IngestResult("updated", fact_id)
-        await conn.execute(
-            insert(tables.tickets).values(
-                event_id=ticket.event_id,
-                id=ticket.id,
-                status="sold",
-                body=body,
-                body_hash=digest,
-                created_at=now,
-                updated_at=now,
-            )
-        )
-        fact_id = await record_fact(
-            conn,
+            return lambda: IngestResult("updated", fact.id)
+        group.add_ticket((event_id, ticket_id), "sold", self.body, self.digest)
+        fact = group.record_fact(
             kind=FactKind.TICKET_SOLD,
-            fact_key=f"ticket.sold:{ticket.event_id}:{ticket.id}",
-            payload={"ticket": body},
+            fact_key=f"ticket.sold:{event_id}:{ticket_id}",
+            payload={"ticket": self.body},
             targets=targets(self.registry, FactKind.TICKET_SOLD, provider_plugin=plugin),
-            event_id=ticket.event_id,
-            ticket_id=ticket.id,
+            event_id=event_id,
+            ticket_id=ticket_id,
         )
-        return IngestResult("accepted", fact_id)
+        return lambda: IngestResult("accepted", fact.id)
 
-    async def _refund(self, conn: AsyncConnection, refund: Refund) -> IngestResult:
-        _event, plugin = await self._ticket_context(conn, refund.event_id)
-        row = await self._ticket_row(conn, refund.event_id, refund.ticket_id)
-        now = utcnow()
+
+class RefundOp:
+    """A refund; one that overtakes its sale is remembered so the late sale is ignored."""
+
+    kind = "_refund"
+
+    def __init__(self, registry: PluginRegistry, refund: Refund) -> None:
+        self.registry = registry
+        self.refund = refund
+
+    def reads(self, wanted: Reads) -> None:
+        wanted.events.add(self.refund.event_id)
+        wanted.tickets.add((self.refund.event_id, self.refund.ticket_id))
+
+    def apply(self, group: Group) -> Finish:
+        event_id, ticket_id = self.refund.event_id, self.refund.ticket_id
+        plugin = _ticket_event(self.registry, group, event_id)
+        row = group.ticket(event_id, ticket_id)
         if row is None:
-            # The refund overtook its sale: remember it, so the sale is ignored when it comes.
-            await conn.execute(
-                insert(tables.tickets).values(
-                    event_id=refund.event_id,
-                    id=refund.ticket_id,
-                    status="refunded",
-                    body={},
-                    body_hash="",
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
-            return IngestResult("accepted", reason="refund recorded before its sale")
+            group.add_ticket((event_id, ticket_id), "refunded", {}, "")
+            return _done(IngestResult("accepted", reason="refund recorded before its sale"))
         if row.status == "refunded":
-            return IngestResult("duplicate")
-        await conn.execute(
-            update(tables.tickets)
-            .where(
-                tables.tickets.c.event_id == refund.event_id,
-                tables.tickets.c.id == refund.ticket_id,
-            )
-            .values(status="refunded", updated_at=now)
-        )
-        fact_id = await record_fact(
-            conn,
+            return _done(IngestResult("duplicate"))
+        group.change_ticket(row, status="refunded")
+        fact = group.record_fact(
             kind=FactKind.TICKET_REFUNDED,
-            fact_key=f"ticket.refunded:{refund.event_id}:{refund.ticket_id}",
-            payload={"refund": msgspec.to_builtins(refund), "ticket": row.body},
+            fact_key=f"ticket.refunded:{event_id}:{ticket_id}",
+            payload={"refund": msgspec.to_builtins(self.refund), "ticket": row.body},
             targets=targets(self.registry, FactKind.TICKET_REFUNDED, provider_plugin=plugin),
-            event_id=refund.event_id,
-            ticket_id=refund.ticket_id,
+            event_id=event_id,
+            ticket_id=ticket_id,
         )
-        return IngestResult("accepted", fact_id)
+        return lambda: IngestResult("accepted", fact.id)

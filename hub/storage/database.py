@@ -21,6 +21,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from hub.storage import inline_sqlite
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 READ_ONLY = "hub_read_only"
 
@@ -45,7 +47,9 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         # NORMAL under WAL loses nothing when the process is killed, only on power loss.
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        # Inline connections wait for another process's lock without blocking the loop.
+        inline = isinstance(dbapi_connection.driver_connection, inline_sqlite.InlineConnection)
+        cursor.execute(f"PRAGMA busy_timeout={0 if inline else SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
@@ -65,6 +69,9 @@ class Database:
         kwargs: dict[str, Any] = {"echo": echo}
         if self.is_postgres:
             kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+        path = make_url(self.url).database
+        if self.is_sqlite and path and path != ":memory:" and not make_url(self.url).query:
+            kwargs["async_creator"] = inline_sqlite.creator(path)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         self._write_lock: asyncio.Lock | None = None
         if self.is_sqlite:

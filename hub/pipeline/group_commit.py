@@ -1,0 +1,366 @@
+"""Group commit: concurrent ingest requests share one transaction and a few statements.
+
+Storing one sale alone costs about seven statements and a commit, each a round trip to
+the driver, and on SQLite every writer queues for the one write lock: under a burst of
+sales the database, not the hub, set the pace. Here each request hands its operation
+to :class:`GroupCommit` and waits; one drain task takes whatever has queued meanwhile,
+reads every row the group needs with one query per table, lets each operation decide in
+arrival order against that in-memory view (so a duplicate, a refund and its late sale
+inside one group behave exactly as one after the other), writes the group with multi-row
+statements, commits, and only then answers each request. A 202 still means "stored".
+
+An operation that is refused (unknown event, cancelled event...) raises from
+:meth:`Op.apply` before it buffers any write, so it fails alone. When the group's
+statements or commit fail (a concurrent process stored the same key, a lost
+connection), nothing was committed: the group is retried, then split and every
+operation stored on its own, so one bad item never turns the others' answers into lies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hub.pipeline.facts import utcnow
+from hub.pipeline.routing import FactKind, Target
+from hub.storage import tables
+from hub.storage.database import Database
+
+MAX_GROUP = 256  # operations per transaction: bounds one commit's latency and its memory
+GROUP_ATTEMPTS = 2  # tries of a whole group before it is split into single operations
+SINGLE_ATTEMPTS = 3  # a lone operation losing a unique-key race re-reads and answers again
+
+TicketKey = tuple[str, str]
+Finish = Callable[[], Any]
+
+
+@dataclass
+class TicketState:
+    """A ticket row as the group sees it: read from the table or written by the group."""
+
+    status: str
+    body: Any
+    body_hash: str
+    created_at: datetime
+    updated_at: datetime
+    stored: bool  # the row exists in the table (else the group inserts it)
+    dirty: bool = False
+
+
+@dataclass
+class PendingFact:
+    """A fact buffered by the group; ``id`` is known after the flush (None: already known)."""
+
+    kind: FactKind
+    fact_key: str
+    payload: Any
+    targets: list[Target]
+    event_id: str | None
+    ticket_id: str | None
+    origin: str | None
+    id: int | None = None
+
+
+@dataclass
+class Reads:
+    """The rows a group's operations will look at, loaded before any of them decides."""
+
+    events: set[str] = field(default_factory=set)
+    tickets: set[TicketKey] = field(default_factory=set)
+
+
+class Op(Protocol):
+    """One request's work. ``apply`` raises before it writes anything, or not at all."""
+
+    kind: str
+
+    def reads(self, wanted: Reads) -> None: ...
+
+    def apply(self, group: Group) -> Finish: ...
+
+
+class Group:
+    """The in-memory view one transaction's operations read and write, then flush."""
+
+    def __init__(self, conn: AsyncConnection, *, postgres: bool) -> None:
+        self.conn = conn
+        self.postgres = postgres
+        self.events: dict[str, Any] = {}
+        self.tickets: dict[TicketKey, TicketState] = {}
+        self.facts: list[PendingFact] = []
+        self._fact_keys: set[str] = set()
+
+    async def load(self, wanted: Reads) -> None:
+        """One query per table; on PostgreSQL with the same row locks as one-by-one."""
+        if wanted.events:
+            e = tables.events
+            query = select(e).where(e.c.id.in_(sorted(wanted.events)))
+            if self.postgres:
+                query = query.order_by(e.c.id).with_for_update(read=True)
+            for row in await self.conn.execute(query):
+                self.events[row.id] = row
+        by_event: dict[str, list[str]] = {}
+        for event_id, ticket_id in wanted.tickets:
+            by_event.setdefault(event_id, []).append(ticket_id)
+        t = tables.tickets
+        for event_id, ids in sorted(by_event.items()):
+            query = select(t).where(t.c.event_id == event_id, t.c.id.in_(sorted(ids)))
+            if self.postgres:
+                query = query.order_by(t.c.id).with_for_update()
+            for row in await self.conn.execute(query):
+                self.tickets[(event_id, row.id)] = TicketState(
+                    row.status, row.body, row.body_hash, row.created_at, row.updated_at, True
+                )
+
+    def event(self, event_id: str) -> Any:
+        return self.events.get(event_id)
+
+    def ticket(self, event_id: str, ticket_id: str) -> TicketState | None:
+        return self.tickets.get((event_id, ticket_id))
+
+    def add_ticket(self, key: TicketKey, status: str, body: Any, body_hash: str) -> None:
+        now = utcnow()
+        self.tickets[key] = TicketState(status, body, body_hash, now, now, False, True)
+
+    def change_ticket(self, state: TicketState, **values: Any) -> None:
+        for name, value in values.items():
+            setattr(state, name, value)
+        state.updated_at = utcnow()
+        state.dirty = True
+
+    def record_fact(
+        self,
+        *,
+        kind: FactKind,
+        fact_key: str,
+        payload: Any,
+        targets: list[Target],
+        event_id: str | None = None,
+        ticket_id: str | None = None,
+        origin: str | None = None,
+    ) -> PendingFact:
+        """Like :func:`hub.pipeline.facts.record_fact`: a known key stores nothing (id None)."""
+        fact = PendingFact(kind, fact_key, payload, targets, event_id, ticket_id, origin)
+        if fact_key not in self._fact_keys:
+            self._fact_keys.add(fact_key)
+            self.facts.append(fact)
+        return fact
+
+    async def flush(self) -> None:
+        await self._flush_tickets()
+        await self._flush_facts()
+
+    async def _flush_tickets(self) -> None:
+        t = tables.tickets
+        new = [
+            {
+                "event_id": key[0],
+                "id": key[1],
+                "status": s.status,
+                "body": s.body,
+                "body_hash": s.body_hash,
+                "created_at": s.created_at,
+                "updated_at": s.updated_at,
+            }
+            for key, s in self.tickets.items()
+            if s.dirty and not s.stored
+        ]
+        if new:
+            await self.conn.execute(insert(t), new)
+        changed = [
+            {
+                "k_event_id": key[0],
+                "k_id": key[1],
+                "status": s.status,
+                "body": s.body,
+                "body_hash": s.body_hash,
+                "updated_at": s.updated_at,
+            }
+            for key, s in self.tickets.items()
+            if s.dirty and s.stored
+        ]
+        if changed:
+            statement = update(t).where(
+                t.c.event_id == bindparam("k_event_id"), t.c.id == bindparam("k_id")
+            )
+            await self.conn.execute(statement, changed)
+
+    async def _flush_facts(self) -> None:
+        if not self.facts:
+            return
+        f = tables.facts
+        keys = [fact.fact_key for fact in self.facts]
+        known = set(
+            (await self.conn.execute(select(f.c.fact_key).where(f.c.fact_key.in_(keys)))).scalars()
+        )
+        fresh = [fact for fact in self.facts if fact.fact_key not in known]
+        if not fresh:
+            return
+        now = utcnow()
+        inserted = await self.conn.execute(
+            insert(f).returning(f.c.id, f.c.fact_key),
+            [
+                {
+                    "kind": str(fact.kind),
+                    "fact_key": fact.fact_key,
+                    "event_id": fact.event_id,
+                    "ticket_id": fact.ticket_id,
+                    "origin": fact.origin,
+                    "payload": fact.payload,
+                    "created_at": now,
+                }
+                for fact in fresh
+            ],
+        )
+        ids = {row.fact_key: int(row.id) for row in inserted}
+        deliveries: list[dict[str, Any]] = []
+        for fact in fresh:
+            fact.id = ids[fact.fact_key]
+            deliveries.extend(
+                {
+                    "fact_id": fact.id,
+                    "plugin": target.plugin,
+                    "hook": target.hook,
+                    "event_id": fact.event_id,
+                    "ticket_id": fact.ticket_id,
+                    "barrier": target.barrier,
+                    "state": "pending",
+                    "attempts": 0,
+                    "due_at": now,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for target in fact.targets
+            )
+        if deliveries:
+            await self.conn.execute(insert(tables.deliveries), deliveries)
+
+
+@dataclass
+class _Item:
+    op: Op
+    future: asyncio.Future[Any]
+
+
+class GroupCommit:
+    """Queues operations and stores them in groups, one group at a time per process."""
+
+    def __init__(self, db: Database, *, max_group: int = MAX_GROUP) -> None:
+        self.db = db
+        self.max_group = max_group
+        self._queue: list[_Item] = []
+        self._drainer: asyncio.Task[None] | None = None
+
+    async def submit(self, op: Op) -> Any:
+        """Store ``op`` with whatever else is queued; its result once the group committed."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        drainer = self._drainer
+        if drainer is not None and drainer.get_loop() is not loop:
+            # Another event loop (a test's, a CLI command's) left it: start afresh here.
+            drainer, self._queue = None, []
+        self._queue.append(_Item(op, future))
+        if drainer is None or drainer.done():
+            self._drainer = loop.create_task(self._drain(), name="hub-group-commit")
+        return await future
+
+    async def _drain(self) -> None:
+        # Lives while there is work: requests that arrive during a commit form the next group.
+        await asyncio.sleep(0)
+        while self._queue:
+            items = [i for i in self._queue[: self.max_group] if not i.future.done()]
+            del self._queue[: self.max_group]
+            if items:
+                try:
+                    await self._store(items)
+                finally:  # cancelled mid-group: nobody may wait forever
+                    for item in items:
+                        item.future.cancel()
+
+    async def _store(self, items: list[_Item]) -> None:
+        attempts = SINGLE_ATTEMPTS if len(items) == 1 else GROUP_ATTEMPTS
+        for attempt in range(attempts):
+            try:
+                decided = await self._commit(items)
+            except Exception as exc:
+                if attempt + 1 < attempts and isinstance(exc, DBAPIError):
+                    continue
+                if len(items) > 1:
+                    for item in items:  # nothing was committed: each on its own
+                        await self._store([item])
+                    return
+                if not items[0].future.done():
+                    items[0].future.set_exception(exc)
+                return
+            for item, outcome in decided:
+                if item.future.done():
+                    continue
+                if isinstance(outcome, BaseException):
+                    item.future.set_exception(outcome)
+                else:
+                    item.future.set_result(outcome())
+            return
+
+    async def _commit(self, items: list[_Item]) -> list[tuple[_Item, Finish | BaseException]]:
+        wanted = Reads()
+        for item in items:
+            item.op.reads(wanted)
+        decided: list[tuple[_Item, Finish | BaseException]] = []
+        async with self.db.transaction() as conn:
+            group = Group(conn, postgres=self.db.is_postgres)
+            await group.load(wanted)
+            for item in items:
+                try:
+                    decided.append((item, item.op.apply(group)))
+                except Exception as exc:
+                    decided.append((item, exc))
+            await group.flush()
+        return decided
+
+
+@dataclass
+class FactOp:
+    """Store one fact and its deliveries (a verified webhook, for instance)."""
+
+    kind_: FactKind
+    fact_key: str
+    payload: Any
+    targets: list[Target]
+    event_id: str | None = None
+    ticket_id: str | None = None
+    origin: str | None = None
+    kind: str = "fact"
+
+    def reads(self, wanted: Reads) -> None:
+        return None
+
+    def apply(self, group: Group) -> Finish:
+        fact = group.record_fact(
+            kind=self.kind_,
+            fact_key=self.fact_key,
+            payload=self.payload,
+            targets=self.targets,
+            event_id=self.event_id,
+            ticket_id=self.ticket_id,
+            origin=self.origin,
+        )
+        return lambda: fact.id
+
+
+_committers: weakref.WeakKeyDictionary[Database, GroupCommit] = weakref.WeakKeyDictionary()
+
+
+def group_commit(db: Database) -> GroupCommit:
+    """The process's committer for ``db``: every ingest path must share it to group."""
+    committer = _committers.get(db)
+    if committer is None:
+        committer = _committers[db] = GroupCommit(db)
+    return committer
