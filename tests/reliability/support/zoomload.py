@@ -204,8 +204,6 @@ class Verdict:
 
     figures: dict[str, Any] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
-    # Mismatches confined to tickets the caller singled out (see ``verify``).
-    singled_out: list[str] = field(default_factory=list)
 
     def check(self, ok: bool, problem: str) -> None:
         if not ok:
@@ -217,12 +215,8 @@ async def verify(
     control_url: str,
     plan: LoadPlan,
     extra_refunds: dict[str, set[str]] | None = None,
-    single_out: dict[str, set[str]] | None = None,
 ) -> Verdict:
-    """Judge the run; ``extra_refunds`` are refunds sent besides the plan's, per event.
-
-    A refunded ticket among ``single_out`` that Zoom still holds as approved is reported
-    apart, in ``Verdict.singled_out``, so a test can tell that case from every other."""
+    """Judge the run; ``extra_refunds`` are refunds sent besides the plan's, per event."""
     verdict = Verdict()
     m, r = zoom_tables.meetings, zoom_tables.registrants
     d = tables.deliveries
@@ -259,8 +253,7 @@ async def verify(
             continue
         registrants = await _registrants(control_url, meeting.meeting_id)
         extra = (extra_refunds or {}).get(event_id, set())
-        watched = (single_out or {}).get(event_id, set())
-        _judge_event(verdict, plan, event_id, registrants, ledger, extra, watched)
+        _judge_event(verdict, plan, event_id, registrants, ledger, extra)
     return verdict
 
 
@@ -278,7 +271,6 @@ def _judge_event(
     registrants: list[dict[str, Any]],
     ledger: list[Any],
     extra_refunds: set[str],
-    watched: set[str],
 ) -> None:
     sold = set(plan.ticket_ids(event_id))
     refunded = plan.refunded(event_id) | extra_refunds
@@ -287,14 +279,6 @@ def _judge_event(
     for item in registrants:
         by_email.setdefault(item["email"].lower(), []).append(item)
     approved = {e: v for e, v in by_email.items() if any(x["status"] == "approved" for x in v)}
-    singled = {email_of(t) for t in watched & refunded}
-    kept_at_zoom = sorted(e for e in singled if e in approved)
-    if kept_at_zoom:
-        verdict.singled_out.append(
-            f"{event_id}: refunded holders whose registration call was cut off by the crash, "
-            f"still approved on Zoom: {kept_at_zoom}"
-        )
-        approved = {e: v for e, v in approved.items() if e not in singled}
     duplicates = {e: len(v) for e, v in by_email.items() if len(v) > 1}
     ids = [x["id"] for x in registrants]
     expected_active = {email_of(t) for t in active}
@@ -318,9 +302,7 @@ def _judge_event(
         f"(e.g. {sorted(set(approved) - expected_active)[:3]})",
     )
     still_active = [
-        e
-        for e in expected_refunded - set(kept_at_zoom)
-        if e in by_email and by_email[e][0]["status"] != "cancelled"
+        e for e in expected_refunded if e in by_email and by_email[e][0]["status"] != "cancelled"
     ]
     verdict.check(not still_active, f"{prefix} refunds not applied on Zoom: {still_active[:5]}")
     strangers = set(by_email) - expected_active - expected_refunded

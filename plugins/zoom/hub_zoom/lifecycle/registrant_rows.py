@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from hub.context import HubContext
 from hub.models import Registration
@@ -96,9 +96,20 @@ async def rows_for_session(
 
 async def others_sharing(hub: HubContext, row: RegistrantRow) -> bool:
     """True when another live ticket of the same meeting holds the same Zoom registrant
-    (one person bought two tickets): cancelling it on Zoom would unregister that ticket."""
-    if not row.registrant_id:
-        return False
+    (one person bought two tickets): cancelling it on Zoom would unregister that ticket.
+
+    Zoom keeps one registrant per email and meeting, so a row without a registrant id
+    (``pending``, cancelled by email) is matched by email: against registered and pending
+    rows, and against the event's other sold tickets, whose registration may be on its way
+    without a ledger row yet (cancelling by email would undo it). Only pending rows pay
+    for reading the event's tickets; at a refund they are rare (a registration call that
+    failed or was cut off, whose sale the refund superseded)."""
+    same = (
+        t.c.registrant_id == row.registrant_id
+        if row.registrant_id
+        else func.lower(t.c.email) == row.email.lower()
+    )
+    live = ("registered",) if row.registrant_id else ("registered", "pending")
     async with hub.db.connect() as conn:
         found = (
             await conn.execute(
@@ -106,14 +117,18 @@ async def others_sharing(hub: HubContext, row: RegistrantRow) -> bool:
                 .where(
                     t.c.event_id == row.event_id,
                     t.c.session_key == row.session_key,
-                    t.c.registrant_id == row.registrant_id,
+                    same,
                     t.c.ticket_id != row.ticket_id,
-                    t.c.status == "registered",
+                    t.c.status.in_(live),
                 )
                 .limit(1)
             )
         ).first()
-    return found is not None
+    if found is not None or row.registrant_id:
+        return found is not None
+    email = row.email.lower()
+    sold = await hub.list_tickets(row.event_id, "sold")
+    return any(t.id != row.ticket_id and t.email.lower() == email for t in sold)
 
 
 _UPDATED = ("meeting_id", "email", "registrant_id", "join_url", "status", "message", "updated_at")

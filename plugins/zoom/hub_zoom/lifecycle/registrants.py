@@ -7,7 +7,8 @@
 * updated: a new email replaces the registration (old registrant cancelled, new one
   added); Zoom has no call to edit a registrant's name, so other changes stay local.
 * refunded: the registrant is cancelled on Zoom (status call, coalesced per meeting);
-  a registration that never went out is cancelled locally only.
+  a registration that never went out is cancelled locally only, and one whose call may
+  have reached Zoom unanswered (a ``pending`` row) is cancelled on Zoom by email.
 
 A ticket is never registered twice: the ledger (:mod:`registrant_rows`) says what was sent.
 """
@@ -136,6 +137,13 @@ async def on_refund(refund: Refund, ticket: Ticket, event: Event, ctx: DeliveryC
         await _cancel(ticket, event, ctx, reason="the ticket was refunded", keep=True)
 
 
+def _maybe_at_zoom(row: RegistrantRow) -> bool:
+    """Registered, or ``pending``: written before a registration call whose answer was
+    lost (the process died after Zoom applied it). Nothing re-sends a pending row once its
+    ticket is refunded, so the cancellation must reach Zoom; it goes by email."""
+    return (row.status == "registered" and bool(row.registrant_id)) or row.status == "pending"
+
+
 async def _cancel(
     ticket: Ticket, event: Event, ctx: DeliveryContext, *, reason: str, keep: bool
 ) -> None:
@@ -162,8 +170,7 @@ async def _cancel(
         if row.status == "cancelled":
             local.append(row)
         elif (
-            row.status == "registered"
-            and row.registrant_id
+            _maybe_at_zoom(row)
             and meeting is not None
             and meeting.usable
             and meeting.meeting_id == row.meeting_id

@@ -198,6 +198,23 @@ async def run_registrations(items: list[Enrollment]) -> list[Settled]:
     return settled
 
 
+def withdrawal_key(row: RegistrantRow) -> str:
+    """One Zoom registrant per key: its id, or its email while the id is unknown."""
+    return f"id:{row.registrant_id}" if row.registrant_id else f"email:{row.email.lower()}"
+
+
+def withdrawal_ref(row: RegistrantRow) -> dict[str, str]:
+    """Zoom's status call names a registrant by id or by email.
+
+    A ``pending`` row has no id: its registration call may have reached Zoom while its
+    answer never reached the ledger (the process died), so it is cancelled by email; Zoom
+    answers "does not exist" when the call never got there, which counts as cancelled.
+    """
+    if row.registrant_id:
+        return {"id": row.registrant_id, "email": row.email}
+    return {"email": row.email}
+
+
 async def run_withdrawals(items: list[Withdrawal]) -> list[ZoomApiError | None]:
     """Cancel one batch of registrants of one meeting; None per item once cancelled."""
     hub, meeting = items[0].hub, items[0].meeting
@@ -205,12 +222,12 @@ async def run_withdrawals(items: list[Withdrawal]) -> list[ZoomApiError | None]:
     index: dict[str, int] = {}
     refs: list[dict[str, str]] = []
     for item in items:
-        rid = item.row.registrant_id or ""
-        if rid not in index:
-            index[rid] = len(refs)
-            refs.append({"id": rid, "email": item.row.email})
+        key = withdrawal_key(item.row)
+        if key not in index:
+            index[key] = len(refs)
+            refs.append(withdrawal_ref(item.row))
     errors = await registration_calls.cancel(client, meeting, refs)
-    outcome = [errors[index[item.row.registrant_id or ""]] for item in items]
+    outcome = [errors[index[withdrawal_key(item.row)]] for item in items]
     done = [
         item.row.but(status="cancelled", message=None)
         for item, error in zip(items, outcome, strict=True)
