@@ -34,6 +34,16 @@ class PipelineSection(Struct, kw_only=True, forbid_unknown_fields=True):
     lease_seconds: Annotated[float, Meta(gt=0)] = 120.0
     poll_interval_seconds: Annotated[float, Meta(gt=0)] = 0.25
 
+    def __post_init__(self) -> None:
+        # A lease that can run out while its hook still runs hands the delivery to another
+        # worker: the same hook would run twice at once.
+        if self.lease_seconds <= self.hook_timeout_seconds:
+            raise ValueError(
+                f"lease_seconds ({self.lease_seconds:g}) must be greater than "
+                f"hook_timeout_seconds ({self.hook_timeout_seconds:g}): a delivery's lease "
+                f"must outlast its hook call"
+            )
+
 
 class LoggingSection(Struct, kw_only=True, forbid_unknown_fields=True):
     format: Literal["console", "json"] = "console"

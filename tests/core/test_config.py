@@ -40,6 +40,18 @@ def test_mistyped_core_field_is_named() -> None:
         config_from_dict({"pipeline": {"concurrency": "many"}}, "hub.toml")
 
 
+def test_lease_shorter_than_the_hook_timeout_is_refused() -> None:
+    with pytest.raises(
+        ConfigError,
+        match=r"hub\.toml: .*pipeline.*lease_seconds \(30\) must be greater than hook_timeout_seconds \(60\)",
+    ):
+        config_from_dict({"pipeline": {"lease_seconds": 30}}, "hub.toml")
+    with pytest.raises(ConfigError, match=r"lease_seconds \(20\) must be greater"):
+        config_from_dict({"pipeline": {"lease_seconds": 20, "hook_timeout_seconds": 20}})
+    ok = config_from_dict({"pipeline": {"lease_seconds": 21, "hook_timeout_seconds": 20}})
+    assert ok.pipeline.lease_seconds == 21
+
+
 def test_unknown_plugin_lists_installed() -> None:
     with pytest.raises(ConfigError) as err:
         registry_for(

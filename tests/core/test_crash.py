@@ -31,6 +31,7 @@ poll_interval_seconds = 0.05
 backoff_base_seconds = 0.05
 backoff_max_seconds = 0.5
 lease_seconds = 3
+hook_timeout_seconds = 2
 [logging]
 level = "warning"
 [plugins]

@@ -21,7 +21,6 @@ One request path means one place for the policies the hub depends on:
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
@@ -45,13 +44,14 @@ from hub_zoom.api.errors import (
     is_invalid_token,
 )
 from hub_zoom.api.http import HttpClientHolder
+from hub_zoom.api.logs import get_logger
 from hub_zoom.api.metrics import ClientMetrics
 from hub_zoom.api.pagination import MAX_PAGE_SIZE, collect, paginate
 from hub_zoom.api.ratelimit import Category, PlanLimits, RateLimiter, check_category
 from hub_zoom.api.retry import RetryPolicy, classify_429
 from hub_zoom.api.tokens import TokenProvider
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 DEFAULT_API_BASE_URL = "https://api.zoom.us/v2"
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
-import logging
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,10 +26,11 @@ import msgspec
 
 from hub_zoom.api.errors import ZoomAuthError, ZoomUnavailable
 from hub_zoom.api.http import HttpClientHolder
+from hub_zoom.api.logs import get_logger
 from hub_zoom.api.retry import RetryPolicy, parse_retry_after
 from hub_zoom.api.secret import Secret
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 DEFAULT_OAUTH_BASE_URL = "https://zoom.us"
 

@@ -14,13 +14,13 @@ list; the streaming :func:`paginate` cannot restart without yielding duplicates,
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
 from hub_zoom.api.errors import ZoomPaginationError, ZoomValidationError
+from hub_zoom.api.logs import get_logger
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 MAX_PAGE_SIZE = 300
 MAX_PAGES = 10_000

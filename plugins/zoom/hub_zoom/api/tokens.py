@@ -21,7 +21,6 @@ Why the care:
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -30,8 +29,10 @@ from typing import Protocol, runtime_checkable
 import httpx
 import msgspec
 
+from hub.observability.redaction import register_secret
 from hub_zoom.api.errors import ReauthorizationRequired, ZoomAuthError
 from hub_zoom.api.http import HttpClientHolder
+from hub_zoom.api.logs import get_logger
 from hub_zoom.api.oauth import (
     DEFAULT_OAUTH_BASE_URL,
     AuthorizationRequest,
@@ -46,7 +47,7 @@ from hub_zoom.api.oauth import (
 from hub_zoom.api.retry import RetryPolicy
 from hub_zoom.api.secret import Secret, as_secret
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 DEFAULT_REFRESH_MARGIN = 300.0
 """Refresh when fewer than this many seconds of validity remain (Zoom tokens last 1 h)."""
@@ -67,6 +68,12 @@ class StoredToken(msgspec.Struct, frozen=True, kw_only=True):
     token_type: str = "bearer"
     api_url: str | None = None
     obtained_at: float = 0.0
+
+    def __post_init__(self) -> None:
+        # Runs when a token is issued and when one is read back from the store: from then
+        # on the log redaction masks it wherever a message would carry it.
+        register_secret(self.access_token)
+        register_secret(self.refresh_token)
 
     def expires_in(self, now: float) -> float:
         return self.expires_at - now
