@@ -342,6 +342,11 @@ async def exercise(zc: ZoomClient) -> None:
     recording = await zc.ok(
         "GET", f"/meetings/{mid}/recordings", params={"include_fields": "download_access_token"}
     )
+    await zc.ok(
+        "PATCH", f"/meetings/{mid}/recordings/settings", 204, json={"share_recording": "publicly"}
+    )
+    shared = await zc.ok("GET", f"/meetings/{mid}/recordings/settings")
+    assert shared["share_recording"] == "publicly"
     today = zc.zoom.state.clock.now().date().isoformat()
     await zc.ok("GET", "/users/me/recordings", params={"from": today, "to": today})
     await zc.ok(

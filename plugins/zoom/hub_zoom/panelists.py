@@ -49,64 +49,83 @@ def _zoom_problem(exc: ZoomApiError) -> ApiProblem:
     return ApiProblem(status, f"Zoom refused: {exc.message} (code {exc.code})", zoom_code=exc.code)
 
 
+async def list_for_event(hub: HubContext, event_id: str) -> list[dict[str, Any]]:
+    """Panelists of each webinar of the event, as Zoom has them."""
+    client = service(hub).client
+    out = []
+    for row in await _webinars(hub, event_id):
+        try:
+            panelists = await client(row.connection_id).list_panelists(row.meeting_id)
+        except ZoomApiError as exc:
+            raise _zoom_problem(exc) from None
+        out.append(
+            {
+                "session_id": row.session_id,
+                "webinar_id": row.meeting_id,
+                "panelists": [
+                    {
+                        "id": p.get("id"),
+                        "name": p.get("name"),
+                        "email": p.get("email"),
+                        "join_url": p.get("join_url"),
+                    }
+                    for p in panelists
+                ],
+            }
+        )
+    return out
+
+
+async def add_to_event(hub: HubContext, event_id: str, panelists: list[Panelist]) -> list[str]:
+    """Invite panelists to every webinar of the event (repeating is harmless)."""
+    client = service(hub).client
+    added = []
+    for row in await _webinars(hub, event_id):
+        try:
+            await client(row.connection_id).add_panelists(
+                row.meeting_id, [{"name": p.name, "email": p.email} for p in panelists]
+            )
+        except ZoomApiError as exc:
+            raise _zoom_problem(exc) from None
+        added.append(row.meeting_id)
+    return added
+
+
+async def remove_from_event(hub: HubContext, event_id: str, panelist_id: str) -> int:
+    """Remove one panelist (by Zoom panelist id or email) from the event's webinars."""
+    client = service(hub).client
+    removed = 0
+    for row in await _webinars(hub, event_id):
+        zoom = client(row.connection_id)
+        try:
+            panelists = await zoom.list_panelists(row.meeting_id)
+            for p in panelists:
+                if panelist_id in (p.get("id"), (p.get("email") or "").lower()):
+                    await zoom.remove_panelist(row.meeting_id, str(p["id"]))
+                    removed += 1
+        except ZoomApiError as exc:
+            raise _zoom_problem(exc) from None
+    return removed
+
+
 def routes(hub: HubContext) -> list[Any]:
     @get("/{event_id:str}/panelists")
     async def list_panelists(event_id: str) -> dict[str, Any]:
         """Panelists of each webinar of the event, as Zoom has them."""
-        client = service(hub).client
-        out = []
-        for row in await _webinars(hub, event_id):
-            try:
-                panelists = await client(row.connection_id).list_panelists(row.meeting_id)
-            except ZoomApiError as exc:
-                raise _zoom_problem(exc) from None
-            out.append(
-                {
-                    "session_id": row.session_id,
-                    "webinar_id": row.meeting_id,
-                    "panelists": [
-                        {
-                            "id": p.get("id"),
-                            "name": p.get("name"),
-                            "email": p.get("email"),
-                            "join_url": p.get("join_url"),
-                        }
-                        for p in panelists
-                    ],
-                }
-            )
-        return {"event_id": event_id, "webinars": out}
+        return {"event_id": event_id, "webinars": await list_for_event(hub, event_id)}
 
     @post("/{event_id:str}/panelists", status_code=201)
     async def add_panelists(
         event_id: str, data: Annotated[PanelistsBody, Body()]
     ) -> dict[str, Any]:
         """Invite panelists to every webinar of the event (repeating is harmless)."""
-        client = service(hub).client
-        added = []
-        for row in await _webinars(hub, event_id):
-            try:
-                await client(row.connection_id).add_panelists(
-                    row.meeting_id, [{"name": p.name, "email": p.email} for p in data.panelists]
-                )
-            except ZoomApiError as exc:
-                raise _zoom_problem(exc) from None
-            added.append(row.meeting_id)
+        added = await add_to_event(hub, event_id, data.panelists)
         return {"event_id": event_id, "webinars": added, "panelists": len(data.panelists)}
 
     @delete("/{event_id:str}/panelists/{panelist_id:str}", status_code=204)
     async def remove_panelist(event_id: str, panelist_id: str) -> None:
         """Remove one panelist (by Zoom panelist id or email) from the event's webinars."""
-        client = service(hub).client
-        for row in await _webinars(hub, event_id):
-            zoom = client(row.connection_id)
-            try:
-                panelists = await zoom.list_panelists(row.meeting_id)
-                for p in panelists:
-                    if panelist_id in (p.get("id"), (p.get("email") or "").lower()):
-                        await zoom.remove_panelist(row.meeting_id, str(p["id"]))
-            except ZoomApiError as exc:
-                raise _zoom_problem(exc) from None
+        await remove_from_event(hub, event_id, panelist_id)
 
     return [
         Router(

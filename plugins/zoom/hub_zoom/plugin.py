@@ -60,11 +60,31 @@ async def hub_shutdown(hub: HubContext) -> None:
 
 @hookimpl
 def hub_routes(hub: HubContext) -> list[Any]:
+    from hub_zoom.admin.routes import routes as admin_routes
     from hub_zoom.lifecycle.routes import routes as lifecycle_routes
     from hub_zoom.panelists import routes as panelist_routes
     from hub_zoom.webhooks.routes import routes as webhook_routes
 
-    return [*lifecycle_routes(hub), *webhook_routes(hub), *panelist_routes(hub)]
+    return [
+        *lifecycle_routes(hub),
+        *webhook_routes(hub),
+        *panelist_routes(hub),
+        *admin_routes(hub),
+    ]
+
+
+@hookimpl
+async def hub_admin_card(hub: HubContext) -> Any:
+    from hub_zoom.admin.card import zoom_card
+
+    return await zoom_card(hub)
+
+
+@hookimpl
+async def hub_admin_event_sections(event_id: str, hub: HubContext) -> Any:
+    from hub_zoom.admin.event_sections import zoom_event_sections
+
+    return await zoom_event_sections(hub, event_id)
 
 
 @hookimpl

@@ -123,6 +123,19 @@ class Recording:
     share_token: str
     files: list[RecordingFile] = field(default_factory=list)
     download_token: str = ""
+    #: ``GET/PATCH /meetings/{id}/recordings/settings`` (the password is ``password``).
+    settings: dict[str, Any] = field(
+        default_factory=lambda: {
+            "share_recording": "none",
+            "recording_authentication": False,
+            "viewer_download": True,
+            "on_demand": False,
+            "approval_type": 2,
+            "send_email_to_host": False,
+            "show_social_share_buttons": True,
+            "auto_delete": False,
+        }
+    )
 
 
 @dataclass

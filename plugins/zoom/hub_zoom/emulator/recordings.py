@@ -15,12 +15,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
-from litestar import Request, Response, delete, get
+from litestar import Request, Response, delete, get, patch
 from litestar.response import Redirect
 
 from .clock import isoformat
 from .errors import ZoomError, no_recording, validation_failed
-from .httputil import empty_response, json_response, query, token_of
+from .httputil import empty_response, json_response, query, read_json, token_of
 from .models import Instance, Meeting, Recording, RecordingFile
 from .state import ZoomEmulator
 
@@ -214,6 +214,73 @@ async def recording_delete_one(
     return empty_response(200)
 
 
+# ``PATCH .../recordings/settings`` fields the emulator keeps, with their JSON types.
+SETTING_TYPES: dict[str, type | tuple[type, ...]] = {
+    "share_recording": str,
+    "recording_authentication": bool,
+    "viewer_download": bool,
+    "on_demand": bool,
+    "approval_type": int,
+    "send_email_to_host": bool,
+    "show_social_share_buttons": bool,
+    "auto_delete": bool,
+    "password": str,
+    "topic": str,
+    "authentication_option": str,
+    "authentication_domains": str,
+}
+SHARE_VALUES = ("publicly", "internally", "none")
+
+
+@get(
+    "/meetings/{meetingId:str}/recordings/settings",
+    opt={**API, "category": "light", "operation": "recordingSettingUpdate"},
+)
+async def recording_settings_get(
+    request: Request[Any, Any, Any], meetingId: str
+) -> Response[bytes]:
+    emulator = _emulator(request)
+    token = token_of(request)
+    meeting, _, recording = _instance_with_recording(emulator, meetingId, token.grant.account_id)
+    # The simulator's generated passcodes are shorter than the settings schema allows, so
+    # only a passcode set through PATCH is shown here.
+    body = {"topic": meeting.topic, **recording.settings}
+    return json_response(body)
+
+
+@patch(
+    "/meetings/{meetingId:str}/recordings/settings",
+    opt={**API, "category": "light", "operation": "recordingSettingsUpdate"},
+    status_code=200,  # the declared default; the answer is an empty 204
+)
+async def recording_settings_update(
+    request: Request[Any, Any, Any], meetingId: str
+) -> Response[bytes]:
+    emulator = _emulator(request)
+    token = token_of(request)
+    body = await read_json(request, required=True)
+    _, _, recording = _instance_with_recording(emulator, meetingId, token.grant.account_id)
+    for key, value in body.items():
+        expected = SETTING_TYPES.get(key)
+        if (
+            expected is None
+            or not isinstance(value, expected)
+            or (expected is int and isinstance(value, bool))
+        ):
+            raise validation_failed(key)
+    if body.get("share_recording", "none") not in SHARE_VALUES:
+        raise validation_failed("share_recording")
+    if body.get("approval_type", 0) not in (0, 1, 2):
+        raise validation_failed("approval_type")
+    password = body.get("password")
+    if password is not None:
+        if not 8 <= len(password) <= 10:
+            raise validation_failed("password")
+        recording.password = password
+    recording.settings.update(body)
+    return empty_response(204)
+
+
 def _add_month(day: date) -> date:
     year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
     for candidate in (day.day, 30, 29, 28):
@@ -277,7 +344,14 @@ async def recordings_list(request: Request[Any, Any, Any], userId: str) -> Respo
     return json_response(body)
 
 
-API_ROUTES = [recording_get, recording_delete, recording_delete_one, recordings_list]
+API_ROUTES = [
+    recording_get,
+    recording_settings_get,
+    recording_settings_update,
+    recording_delete,
+    recording_delete_one,
+    recordings_list,
+]
 
 
 # ---------------------------------------------------------------------- downloads

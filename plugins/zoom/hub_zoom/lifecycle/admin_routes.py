@@ -31,7 +31,7 @@ from hub_zoom.service import PROVIDER
 
 
 @asynccontextmanager
-async def _as_problems(hub: HubContext) -> AsyncIterator[None]:
+async def as_problems(hub: HubContext) -> AsyncIterator[None]:
     try:
         yield
     except EventNotFound as exc:
@@ -48,7 +48,7 @@ async def _as_problems(hub: HubContext) -> AsyncIterator[None]:
         raise ApiProblem(status, f"Zoom: {exc}", zoom_code=exc.code) from None
 
 
-async def _check_provider(hub: HubContext, event_id: str) -> None:
+async def check_provider(hub: HubContext, event_id: str) -> None:
     e = tables.events
     async with hub.db.connect() as conn:
         provider = (await conn.execute(select(e.c.provider).where(e.c.id == event_id))).scalar()
@@ -62,15 +62,15 @@ def admin_routes(hub: HubContext) -> list[Any]:
     @post("/api/v1/events/{event_id:str}/resync", guards=[require_api_key], status_code=200)
     async def resync(event_id: str) -> dict[str, Any]:
         """Recreate the event's meetings deleted on Zoom and register every holder again."""
-        await _check_provider(hub, event_id)
-        async with _as_problems(hub):
+        await check_provider(hub, event_id)
+        async with as_problems(hub):
             return await resync_event(hub, event_id)
 
     @post("/api/v1/events/{event_id:str}/reconcile", guards=[require_api_key], status_code=200)
     async def reconcile(event_id: str) -> dict[str, Any]:
         """Compare sold tickets with Zoom's registrants and repair the difference."""
-        await _check_provider(hub, event_id)
-        async with _as_problems(hub):
+        await check_provider(hub, event_id)
+        async with as_problems(hub):
             return await reconcile_event(hub, event_id)
 
     return [resync, reconcile]

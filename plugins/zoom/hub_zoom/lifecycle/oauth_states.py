@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from dataclasses import dataclass
 
 from sqlalchemy import delete, insert, select, update
 
@@ -25,7 +26,15 @@ def state_hash(state: str) -> str:
     return hashlib.sha256(state.encode()).hexdigest()
 
 
-async def remember(hub: HubContext, state: str, verifier: str) -> None:
+@dataclass(frozen=True)
+class ConsumedState:
+    verifier: str
+    return_to: str | None  # an /admin path when the admin page started the authorization
+
+
+async def remember(
+    hub: HubContext, state: str, verifier: str, return_to: str | None = None
+) -> None:
     now = time.time()
     async with hub.db.transaction() as conn:
         await conn.execute(delete(t).where((t.c.expires_at < now) | (t.c.used_at.is_not(None))))
@@ -41,12 +50,32 @@ async def remember(hub: HubContext, state: str, verifier: str) -> None:
                 verifier_sealed=hub.secret_box.seal(verifier),
                 expires_at=now + STATE_TTL_SECONDS,
                 used_at=None,
+                return_to=return_to,
             )
         )
 
 
+async def return_path(hub: HubContext, state: str) -> str | None:
+    """Where a valid, unused state sends the browser back to (without using it up)."""
+    now = time.time()
+    async with hub.db.connect() as conn:
+        return (
+            await conn.execute(
+                select(t.c.return_to).where(
+                    t.c.state_hash == state_hash(state), t.c.used_at.is_(None), t.c.expires_at > now
+                )
+            )
+        ).scalar()
+
+
 async def consume(hub: HubContext, state: str) -> str | None:
     """The PKCE verifier of a valid state, which is used up; None if unknown, used or expired."""
+    consumed = await consume_state(hub, state)
+    return consumed.verifier if consumed else None
+
+
+async def consume_state(hub: HubContext, state: str) -> ConsumedState | None:
+    """Use up a valid state: its verifier and return path; None if unknown, used or expired."""
     key = state_hash(state)
     now = time.time()
     async with hub.db.transaction() as conn:
@@ -57,7 +86,11 @@ async def consume(hub: HubContext, state: str) -> str | None:
         )
         if claimed.rowcount != 1:
             return None
-        sealed = (
-            await conn.execute(select(t.c.verifier_sealed).where(t.c.state_hash == key))
-        ).scalar()
-    return hub.secret_box.open(sealed) if sealed else None
+        row = (
+            await conn.execute(
+                select(t.c.verifier_sealed, t.c.return_to).where(t.c.state_hash == key)
+            )
+        ).first()
+    if row is None or not row.verifier_sealed:
+        return None
+    return ConsumedState(hub.secret_box.open(row.verifier_sealed), row.return_to)

@@ -112,6 +112,46 @@ async def download_file(
     raise DownloadError(f"{stored.file_id}: Zoom refused every token (401)")
 
 
+def token_sources(
+    hub: HubContext, stored: StoredFile, connection_id: str | None
+) -> list[TokenSource]:
+    """The webhook's ``download_token`` first (no API quota), then the connection's token."""
+
+    async def webhook_token() -> str | None:
+        sealed = stored.download_token_sealed
+        return hub.secret_box.open(sealed) if sealed else None
+
+    async def access_token() -> str | None:
+        return await service(hub).connection(connection_id).tokens.get_access_token()
+
+    return [webhook_token, access_token]
+
+
+async def open_download(
+    http: httpx.AsyncClient, stored: StoredFile, tokens: list[TokenSource]
+) -> httpx.Response:
+    """Zoom's answer for the file, open for streaming (the caller closes it).
+
+    Used to pass a recording through the hub to a browser without storing it.
+    """
+    if not stored.download_url:
+        raise DownloadError(f"{stored.file_id}: no download URL")
+    for source in tokens:
+        token = await source()
+        if not token:
+            continue
+        request = http.build_request(
+            "GET", stored.download_url, headers={"Authorization": f"Bearer {token}"}
+        )
+        response = await http.send(request, stream=True, follow_redirects=True)
+        if response.status_code == 200:
+            return response
+        await response.aclose()
+        if response.status_code != 401:
+            raise DownloadError(f"{stored.file_id}: Zoom answered HTTP {response.status_code}")
+    raise DownloadError(f"{stored.file_id}: Zoom refused every token (401)")
+
+
 async def download_event(
     hub: HubContext,
     event_id: str,
@@ -127,26 +167,13 @@ async def download_event(
     if on_start is not None:
         on_start(files)
     connections = {m.meeting_id: m.connection_id for m in await meetings_of_event(hub, event_id)}
-    svc = service(hub)
     own_http = http is None
     client = http or httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=10.0))
     paths = []
     try:
         for stored in files:
-
-            async def webhook_token(stored: StoredFile = stored) -> str | None:
-                sealed = stored.download_token_sealed
-                return hub.secret_box.open(sealed) if sealed else None
-
-            async def access_token(stored: StoredFile = stored) -> str | None:
-                connection = svc.connection(connections.get(stored.meeting_id))
-                return await connection.tokens.get_access_token()
-
-            paths.append(
-                await download_file(
-                    client, event_id, stored, folder, [webhook_token, access_token], progress
-                )
-            )
+            sources = token_sources(hub, stored, connections.get(stored.meeting_id))
+            paths.append(await download_file(client, event_id, stored, folder, sources, progress))
     finally:
         if own_http:
             await client.aclose()

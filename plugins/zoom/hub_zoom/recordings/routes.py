@@ -23,6 +23,47 @@ from hub_zoom.service import service
 from hub_zoom.webhooks.lookup import meetings_of_event
 
 
+async def delete_file(
+    hub: HubContext, event_id: str, file_id: str, action: str = "trash"
+) -> dict[str, Any]:
+    """Delete (or trash) one recording file at Zoom and report the recording again.
+
+    Refusals are :class:`ApiProblem` (the API answers with them, the admin page shows
+    their detail).
+    """
+    if action not in ("trash", "delete"):
+        raise ApiProblem(400, "action must be 'trash' or 'delete'", field="action")
+    stored = await file_of_event(hub, event_id, file_id)
+    if stored is None or stored.status != AVAILABLE:
+        raise ApiProblem(404, f"no recording file {file_id!r} for this event", "file_id")
+    meeting = next(
+        (m for m in await meetings_of_event(hub, event_id) if m.meeting_id == stored.meeting_id),
+        None,
+    )
+    if meeting is None:
+        raise ApiProblem(404, "the recording's meeting is no longer known", "file_id")
+    client = service(hub).client(meeting.connection_id)
+    try:
+        await client.delete_recording_file(
+            stored.meeting_uuid or stored.meeting_id, file_id, action=action
+        )
+    except ZoomNotFound:
+        pass
+    except ZoomApiError as exc:
+        raise ApiProblem(
+            503 if exc.retryable else 409, f"Zoom refused the deletion: {exc.message}"
+        ) from exc
+    status = TRASHED if action == "trash" else DELETED
+    await set_status(hub, file_id, status)
+    recording = await report_recording(hub, meeting)
+    return {
+        "event_id": event_id,
+        "file_id": file_id,
+        "status": status,
+        "remaining_files": len(recording.files),
+    }
+
+
 def routes(hub: HubContext) -> list[Any]:
     @delete(
         "/api/v1/events/{event_id:str}/recordings/{file_id:str}",
@@ -34,40 +75,6 @@ def routes(hub: HubContext) -> list[Any]:
     async def delete_recording_file(
         event_id: str, file_id: str, action: str = "trash"
     ) -> dict[str, Any]:
-        if action not in ("trash", "delete"):
-            raise ApiProblem(400, "action must be 'trash' or 'delete'", field="action")
-        stored = await file_of_event(hub, event_id, file_id)
-        if stored is None or stored.status != AVAILABLE:
-            raise ApiProblem(404, f"no recording file {file_id!r} for this event", "file_id")
-        meeting = next(
-            (
-                m
-                for m in await meetings_of_event(hub, event_id)
-                if m.meeting_id == stored.meeting_id
-            ),
-            None,
-        )
-        if meeting is None:
-            raise ApiProblem(404, "the recording's meeting is no longer known", "file_id")
-        client = service(hub).client(meeting.connection_id)
-        try:
-            await client.delete_recording_file(
-                stored.meeting_uuid or stored.meeting_id, file_id, action=action
-            )
-        except ZoomNotFound:
-            pass
-        except ZoomApiError as exc:
-            raise ApiProblem(
-                503 if exc.retryable else 409, f"Zoom refused the deletion: {exc.message}"
-            ) from exc
-        status = TRASHED if action == "trash" else DELETED
-        await set_status(hub, file_id, status)
-        recording = await report_recording(hub, meeting)
-        return {
-            "event_id": event_id,
-            "file_id": file_id,
-            "status": status,
-            "remaining_files": len(recording.files),
-        }
+        return await delete_file(hub, event_id, file_id, action)
 
     return [delete_recording_file]

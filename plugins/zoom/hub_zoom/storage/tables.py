@@ -53,6 +53,9 @@ oauth_states = Table(
     Column("verifier_sealed", Text, nullable=False),
     Column("expires_at", Float, nullable=False),
     Column("used_at", Float, nullable=True),
+    # Where the browser goes after the callback (an /admin path) when the admin page
+    # started the authorization; None answers the callback with JSON.
+    Column("return_to", String(256), nullable=True),
 )
 
 meetings = Table(
@@ -127,4 +130,16 @@ recording_files = Table(
     Column("status", String(16), nullable=False),  # available | trashed | deleted
     _ts("updated_at"),
     Index("ix_zoom_recording_files_event", "event_id"),
+)
+
+webhook_receipts = Table(
+    "zoom_webhook_receipts",
+    metadata,
+    # url_validation | delivery | refused: the latest of each, for the admin card.
+    Column("kind", String(32), primary_key=True),
+    Column("event_type", String(128), nullable=True),
+    Column("account_id", String(128), nullable=True),
+    Column("outcome", String(64), nullable=False),
+    Column("detail", Text, nullable=True),
+    _ts("received_at", nullable=False),
 )

@@ -39,6 +39,7 @@ from hub.observability.logging import get_logger
 from hub_zoom.recordings.report import SEALED_TOKEN_FIELD
 from hub_zoom.service import PLUGIN, PROVIDER, ZoomService
 from hub_zoom.settings import ZoomSettings
+from hub_zoom.webhooks import receipts
 from hub_zoom.webhooks.dedupe import dedupe_key
 from hub_zoom.webhooks.verify import (
     SIGNATURE_HEADER,
@@ -66,6 +67,18 @@ async def handle_delivery(
     hub: HubContext, svc: ZoomService, headers: Any, body: bytes
 ) -> Response[Any]:
     """Everything after the body was read; separated from Litestar for clarity and tests."""
+    response = await _verify_and_store(hub, svc, headers, body)
+    if response.status_code >= 400:
+        content = response.content if isinstance(response.content, dict) else {}
+        await receipts.record(
+            hub, receipts.REFUSED, str(response.status_code), detail=content.get("detail")
+        )
+    return response
+
+
+async def _verify_and_store(
+    hub: HubContext, svc: ZoomService, headers: Any, body: bytes
+) -> Response[Any]:
     settings = svc.settings
     if len(body) > settings.webhook_max_body_bytes:
         return _refuse(413, f"body exceeds {settings.webhook_max_body_bytes} bytes")
@@ -95,12 +108,20 @@ async def handle_delivery(
         plain = payload.get("plainToken")
         if not isinstance(plain, str) or not plain or len(plain) > MAX_PLAIN_TOKEN:
             return _refuse(400, "payload.plainToken is missing")
+        await receipts.record(hub, receipts.URL_VALIDATION, "answered", event_type=event)
         return _json({"plainToken": plain, "encryptedToken": encrypted_token(secret, plain)})
     account_id = payload.get("account_id")
     account_id = str(account_id) if account_id not in (None, "") else None
     connection = svc.for_account(account_id)
     if connection is None:
         log.warning("zoom webhook for an unknown account ignored", account_id=account_id)
+        await receipts.record(
+            hub,
+            receipts.DELIVERY,
+            "ignored: unknown account",
+            event_type=event,
+            account_id=account_id,
+        )
         return _json({"status": "ignored", "reason": "unknown account"})
     if connection.webhook_secret and not hmac.compare_digest(
         connection.webhook_secret.encode(), secret.encode()
@@ -117,7 +138,9 @@ async def handle_delivery(
         payload=envelope,
         account_id=account_id or connection.account_id,
     )
-    return _json({"status": "stored" if stored else "duplicate"})
+    outcome = "stored" if stored else "duplicate"
+    await receipts.record(hub, receipts.DELIVERY, outcome, event_type=event, account_id=account_id)
+    return _json({"status": outcome})
 
 
 def receiver(hub: HubContext) -> Any:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import cast
+from typing import Any, cast
 
 from hub_zoom.api.endpoints._base import EndpointsBase, query
 from hub_zoom.api.paths import encode_uuid, segment
@@ -36,6 +36,25 @@ class RecordingEndpoints(EndpointsBase):
             category="light",
         )
         return cast(MeetingRecordings, result)
+
+    async def get_recording_settings(self, meeting_id: int | str) -> dict[str, Any]:
+        """``GET /meetings/{id or uuid}/recordings/settings`` (LIGHT): sharing and viewing."""
+        result = await self.request(
+            "GET", f"/meetings/{encode_uuid(meeting_id)}/recordings/settings", category="light"
+        )
+        return dict(result or {})
+
+    async def update_recording_settings(
+        self, meeting_id: int | str, settings: dict[str, Any]
+    ) -> None:
+        """``PATCH /meetings/{id or uuid}/recordings/settings`` (LIGHT), e.g.
+        ``{"share_recording": "publicly"}`` (``publicly``, ``internally`` or ``none``)."""
+        await self.request(
+            "PATCH",
+            f"/meetings/{encode_uuid(meeting_id)}/recordings/settings",
+            json=settings,
+            category="light",
+        )
 
     async def delete_recordings(
         self, meeting_id: int | str, *, action: RecordingDeleteAction = "trash"
