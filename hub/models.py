@@ -135,7 +135,10 @@ class AttendanceRecord(Struct, kw_only=True, frozen=True):
     """One person's attendance of an event (or of one session when ``session_id`` is set).
 
     ``minutes`` counts overlapping connections once (a re-join or a second device never
-    double-counts). ``guest`` is true for participants matched to no ticket.
+    double-counts). ``guest`` is true for participants matched to no ticket. ``intervals``,
+    when the provider reports them, are the person's merged, disjoint connection intervals
+    (what "people in the room over time" is drawn from); empty means only ``first_join``
+    and ``last_leave`` are known.
     """
 
     event_id: str
@@ -151,6 +154,7 @@ class AttendanceRecord(Struct, kw_only=True, frozen=True):
     session_id: str | None = None
     poll_answers: list[dict[str, Any]] = []
     questions: list[str] = []
+    intervals: list[tuple[datetime, datetime]] = []
 
 
 class AttendanceReport(Struct, kw_only=True, frozen=True):

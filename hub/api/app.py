@@ -13,6 +13,8 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
 from hub import __version__
+from hub.admin.app import admin_wiring
+from hub.api.analytics_routes import analytics
 from hub.api.auth import require_api_key
 from hub.api.delivery_routes import DeliveriesController
 from hub.api.event_routes import EventsController
@@ -51,20 +53,30 @@ def create_app(runtime: HubRuntime, *, manage_runtime: bool = False) -> Litestar
 
     api = Router(
         path="/",
-        route_handlers=[IngestController, EventsController, DeliveriesController],
+        route_handlers=[IngestController, EventsController, DeliveriesController, analytics],
         guards=[require_api_key],
         security=[{"apiKey": []}],
     )
+    admin = admin_wiring(http_exception_handler, internal_error_handler)
     return Litestar(
-        route_handlers=[api, health, plugins, prometheus, *runtime.facade.routes(runtime.hub)],
+        route_handlers=[
+            api,
+            health,
+            plugins,
+            prometheus,
+            *admin.route_handlers,
+            *runtime.facade.routes(runtime.hub),
+        ],
         lifespan=[lifespan],
-        state=_state(runtime),
+        state=_state(runtime, admin.state()),
         exception_handlers={
             HTTPException: http_exception_handler,
             Exception: internal_error_handler,
+            **admin.exception_handlers,
         },
         request_max_body_size=runtime.config.api.max_body_bytes,
-        middleware=[request_context_middleware],
+        middleware=[request_context_middleware, *admin.middleware],
+        template_config=admin.template_config,
         before_request=_refuse_nul,
         openapi_config=OpenAPIConfig(
             title="hub",
@@ -83,10 +95,10 @@ def create_app(runtime: HubRuntime, *, manage_runtime: bool = False) -> Litestar
     )
 
 
-def _state(runtime: HubRuntime) -> Any:
+def _state(runtime: HubRuntime, extra: dict[str, Any]) -> Any:
     from litestar.datastructures import State
 
-    return State({"runtime": runtime})
+    return State({"runtime": runtime, **extra})
 
 
 def _quiet_logging(config: AppConfig) -> AppConfig:

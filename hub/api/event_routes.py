@@ -26,6 +26,27 @@ ATTENDANCE_CSV_FIELDS = [
 ]
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula (a participant may name themselves
+    ``=HYPERLINK(...)``) is prefixed with a quote; numbers and booleans pass as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def attendance_csv(report: dict[str, Any]) -> str:
+    """The attendance report as CSV, one row per record (shared with the admin download)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=ATTENDANCE_CSV_FIELDS, extrasaction="ignore")
+    writer.writeheader()
+    for record in report.get("records", []):
+        writer.writerow({k: _cell(v) for k, v in record.items()})
+    return buffer.getvalue()
+
+
 async def _event_row(request: Request[Any, Any, Any], event_id: str) -> Any:
     async with request.app.state.runtime.db.connect() as conn:
         row = (
@@ -153,12 +174,7 @@ class EventsController(Controller):
         report = row.report if row else {"event_id": event_id, "final": False, "records": []}
         if format == "json":
             return report
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=ATTENDANCE_CSV_FIELDS, extrasaction="ignore")
-        writer.writeheader()
-        for record in report.get("records", []):
-            writer.writerow(record)
-        return Response(buffer.getvalue(), media_type="text/csv")
+        return Response(attendance_csv(report), media_type="text/csv")
 
     @get("/{event_id:str}/recordings")
     async def recordings(self, request: Request[Any, Any, Any], event_id: str) -> dict[str, Any]:
