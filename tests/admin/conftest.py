@@ -14,7 +14,8 @@ from litestar import Litestar
 from hub.api.app import create_app
 from hub.config.schema import HubConfig
 from hub.runtime import HubRuntime
-from tests.admin.panelplugin import NAME as PANELS, PanelPlugin
+from tests.admin.panelplugin import NAME as PANELS
+from tests.admin.panelplugin import PanelPlugin
 from tests.conftest import API_KEY, running_hub
 from tests.support.testvideo import TestVideoProvider
 

@@ -97,7 +97,12 @@ class PanelPlugin:
     def hub_routes(self, hub: HubContext) -> list[Any]:
         plugin = self
 
-        @post(f"/admin/plugins/{NAME}/ping", guards=[require_admin], status_code=303)
+        @post(
+            f"/admin/plugins/{NAME}/ping",
+            guards=[require_admin],
+            status_code=303,
+            include_in_schema=False,
+        )
         async def ping(request: Request[Any, Any, Any]) -> Redirect:
             form = await request.form()
             plugin.pings.append({k: v for k, v in form.items() if k != "_csrf_token"})
