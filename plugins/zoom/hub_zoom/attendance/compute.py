@@ -146,6 +146,8 @@ def _record(
 def _engagement_of(
     holder: Holder, session_keys: Iterable[str], index: EngagementIndex
 ) -> Engagement:
+    if not index:  # no polls or Q&A (a meeting, or none held): nothing to look up
+        return Engagement()
     emails = {c.email.strip().lower() for c in holder.connections if c.email}
     if holder.email:
         emails.add(holder.email.strip().lower())

@@ -35,11 +35,14 @@ from hub_zoom.api.errors import (
 )
 from hub_zoom.attendance.compute import Thresholds, TicketMatcher, attendance_records
 from hub_zoom.attendance.engagement import fetch_engagement
+from hub_zoom.attendance.gcpause import paused_gc
+from hub_zoom.attendance.holders import registrant_keys, sold_tickets
 from hub_zoom.attendance.reconcile import InstanceData, reconcile
 from hub_zoom.attendance.store import END, INSTANCE_KEY, ParticipantEvent, events_of_meetings
+from hub_zoom.attendance.stream import stream_connections
 from hub_zoom.lifecycle.errors import zoom_errors
 from hub_zoom.service import PLUGIN, PROVIDER, service
-from hub_zoom.webhooks.lookup import MeetingRef, meetings_of_event, registrants_of_event
+from hub_zoom.webhooks.lookup import MeetingRef, meetings_of_event
 
 REPORT_GIVE_UP = timedelta(hours=24)
 
@@ -113,6 +116,13 @@ async def build_report(
     pipeline (Zoom sends them together, and deliveries run concurrently), so an instance
     without a report is only finalised from webhooks once they had time to land.
     """
+    with paused_gc():
+        return await _build_report(hub, event_id, webhooks_settled, now)
+
+
+async def _build_report(
+    hub: HubContext, event_id: str, webhooks_settled: bool, now: datetime | None
+) -> tuple[AttendanceReport | None, bool]:
     event = await hub.get_event(event_id)
     if event is None:
         return None, False
@@ -120,8 +130,11 @@ async def build_report(
     if not meetings:
         return None, False
     moment = now or datetime.now(UTC)
-    events = await events_of_meetings(hub, [m.meeting_id for m in meetings])
-    instances = ended_instances(meetings, events)
+    meeting_ids = [m.meeting_id for m in meetings]
+    markers = await events_of_meetings(hub, meeting_ids, instances_only=True)
+    instances = ended_instances(meetings, markers)
+    # Participant rows are paired while streamed: a large webinar has hundreds of thousands.
+    await stream_connections(hub, meeting_ids, {i.uuid: i for i in instances})
     by_session = {m.session_key: m for m in meetings}
     waiting = False
     for data in instances:
@@ -134,8 +147,8 @@ async def build_report(
         else:
             waiting = waiting or fetched == WAITING or not webhooks_settled
     engagement = {} if waiting else await fetch_engagement(hub, by_session, instances)
-    tickets = await hub.list_tickets(event_id)
-    matcher = TicketMatcher(tickets, await registrants_of_event(hub, event_id))
+    tickets = await sold_tickets(hub, event_id)
+    matcher = TicketMatcher(tickets, await registrant_keys(hub, event_id))
     held = sorted({i.session_key for i in instances})
     multi = any(m.session_key for m in meetings)
     records = attendance_records(

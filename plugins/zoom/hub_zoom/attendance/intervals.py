@@ -24,8 +24,11 @@ class Interval:
 
 def union(intervals: Iterable[Interval]) -> list[Interval]:
     """Merge overlapping or touching intervals; the result is sorted and disjoint."""
+    items = intervals if isinstance(intervals, list) else list(intervals)
+    if len(items) == 1:  # most people connect once
+        return [] if items[0].end < items[0].start else list(items)
     merged: list[Interval] = []
-    for item in sorted(intervals, key=lambda i: (i.start, i.end)):
+    for item in sorted(items, key=lambda i: (i.start, i.end)):
         if item.end < item.start:
             continue
         if merged and item.start <= merged[-1].end:
@@ -69,18 +72,24 @@ def pair(marks: Iterable[Mark], close_at: datetime | None) -> dict[str, list[Int
         by_key.setdefault(mark.key, []).append(mark)
     result: dict[str, list[Interval]] = {}
     for key, items in by_key.items():
-        items.sort(key=lambda m: (m.at, m.action != "join"))
-        intervals: list[Interval] = []
-        opened: datetime | None = None
-        for mark in items:
-            if mark.action == "join":
-                if opened is None:
-                    opened = mark.at
-            elif mark.action == "leave" and opened is not None:
-                intervals.append(Interval(opened, max(opened, mark.at)))
-                opened = None
-        if opened is not None and close_at is not None:
-            intervals.append(Interval(opened, max(opened, close_at)))
+        intervals = pair_one([(m.action, m.at) for m in items], close_at)
         if intervals:
             result[key] = intervals
     return result
+
+
+def pair_one(marks: list[tuple[str, datetime]], close_at: datetime | None) -> list[Interval]:
+    """:func:`pair` for the (action, time) marks of one connection; sorts ``marks``."""
+    marks.sort(key=lambda m: (m[1], m[0] != "join"))
+    intervals: list[Interval] = []
+    opened: datetime | None = None
+    for action, at in marks:
+        if action == "join":
+            if opened is None:
+                opened = at
+        elif action == "leave" and opened is not None:
+            intervals.append(Interval(opened, max(opened, at)))
+            opened = None
+    if opened is not None and close_at is not None:
+        intervals.append(Interval(opened, max(opened, close_at)))
+    return intervals

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from hub_zoom.attendance.intervals import Interval, Mark, pair
+from hub_zoom.attendance.intervals import Interval, pair_one
 from hub_zoom.attendance.store import JOIN, LEAVE, ParticipantEvent, parse_time
 
 
@@ -58,6 +58,7 @@ class InstanceData:
     end: datetime | None
     report: list[dict[str, Any]] | None = None  # None: no authoritative report
     events: list[ParticipantEvent] = field(default_factory=list)
+    webhook: list[Connection] | None = None  # already paired from streamed rows (see store)
 
 
 def report_connections(data: InstanceData) -> list[Connection]:
@@ -89,35 +90,48 @@ def webhook_connections(
     session_key: str, uuid: str, events: Iterable[ParticipantEvent], close_at: datetime | None
 ) -> list[Connection]:
     """Joins and leaves paired per connection; open ones are closed at ``close_at``."""
-    who: dict[str, ParticipantEvent] = {}
-    marks = []
+    by_key: dict[str, list[RowMark]] = {}
     for event in events:
-        if event.action not in (JOIN, LEAVE):
-            continue
-        known = who.get(event.participant_key)
-        if known is None or (not known.registrant_id and event.registrant_id):
-            who[event.participant_key] = event
-        marks.append(Mark(event.participant_key, event.action, event.at))
-    result = []
-    for key, intervals in pair(marks, close_at).items():
-        ident = who[key]
-        person = person_identity(
-            ident.registrant_id, ident.email, None if ident.name else key, ident.name
-        )
-        for interval in intervals:
-            result.append(
-                Connection(
-                    session_key=session_key,
-                    instance=uuid,
-                    person=person,
-                    registrant_id=ident.registrant_id,
-                    email=ident.email,
-                    name=ident.name or "",
-                    interval=interval,
-                    source="webhook",
-                )
+        if event.action in (JOIN, LEAVE):
+            by_key.setdefault(event.participant_key, []).append(
+                (event.action, event.at, event.registrant_id, event.email, event.name)
             )
+    result: list[Connection] = []
+    for key, marks in by_key.items():
+        result.extend(connection_intervals(session_key, uuid, key, marks, close_at))
     return result
+
+
+RowMark = tuple[str, datetime, str | None, str | None, str | None]
+"""One join or leave of one connection: (action, time, registrant id, email, name)."""
+
+
+def connection_intervals(
+    session_key: str, uuid: str, key: str, marks: list[RowMark], close_at: datetime | None
+) -> list[Connection]:
+    """The connections of one participant key, from its marks in the order they were stored.
+
+    The person is named by the first mark, or by the first one carrying a registrant id
+    when the first did not (a late ``registrant_id`` still attributes the connection).
+    """
+    ident = marks[0]
+    if not ident[2]:
+        ident = next((m for m in marks if m[2]), ident)
+    _, _, registrant_id, email, name = ident
+    person = person_identity(registrant_id, email, None if name else key, name)
+    return [
+        Connection(
+            session_key=session_key,
+            instance=uuid,
+            person=person,
+            registrant_id=registrant_id,
+            email=email,
+            name=name or "",
+            interval=interval,
+            source="webhook",
+        )
+        for interval in pair_one([(m[0], m[1]) for m in marks], close_at)
+    ]
 
 
 def reconcile(instances: Iterable[InstanceData]) -> list[Connection]:
@@ -126,7 +140,9 @@ def reconcile(instances: Iterable[InstanceData]) -> list[Connection]:
     for data in instances:
         from_report = report_connections(data)
         listed = {c.person for c in from_report}
-        from_hooks = webhook_connections(data.session_key, data.uuid, data.events, data.end)
+        from_hooks = data.webhook
+        if from_hooks is None:
+            from_hooks = webhook_connections(data.session_key, data.uuid, data.events, data.end)
         result.extend(from_report)
         result.extend(c for c in from_hooks if c.person not in listed)
     return result

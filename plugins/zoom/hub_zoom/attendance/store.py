@@ -92,16 +92,18 @@ def from_participant(
     )
 
 
-async def events_of_meetings(hub: HubContext, meeting_ids: list[str]) -> list[ParticipantEvent]:
+async def events_of_meetings(
+    hub: HubContext, meeting_ids: list[str], *, instances_only: bool = False
+) -> list[ParticipantEvent]:
+    """The meetings' rows in the order they happened; ``instances_only``: starts and ends."""
     if not meeting_ids:
         return []
     p = tables.participant_events
+    query = select(p).where(p.c.meeting_id.in_(meeting_ids)).order_by(p.c.at, p.c.id)
+    if instances_only:
+        query = query.where(p.c.participant_key == INSTANCE_KEY)
     async with hub.db.connect() as conn:
-        rows = (
-            await conn.execute(
-                select(p).where(p.c.meeting_id.in_(meeting_ids)).order_by(p.c.at, p.c.id)
-            )
-        ).all()
+        rows = (await conn.execute(query)).all()
     return [
         ParticipantEvent(
             meeting_id=r.meeting_id,
