@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, get, post
+from litestar import MediaType, Request, get, post
 from litestar.response import Redirect, Template
 
 from hub.admin.auth import admin_settings, is_signed_in, sign_in, sign_out
@@ -52,7 +52,7 @@ def _login_form(
     )
 
 
-@get("/admin/login", include_in_schema=False)
+@get("/admin/login", include_in_schema=False, media_type=MediaType.HTML)
 async def login_form(request: Request[Any, Any, Any], next: str | None = None) -> Any:
     if not admin_settings(request).enabled:
         return _disabled(request)
@@ -61,7 +61,7 @@ async def login_form(request: Request[Any, Any, Any], next: str | None = None) -
     return _login_form(request, safe_next(next), None)
 
 
-@post("/admin/login", include_in_schema=False, status_code=303)
+@post("/admin/login", include_in_schema=False, status_code=303, media_type=MediaType.HTML)
 async def login(request: Request[Any, Any, Any]) -> Any:
     settings = admin_settings(request)
     if not settings.enabled:
