@@ -18,6 +18,7 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from hub.budgets import BudgetShares
 from hub.config.schema import HubConfig
 from hub.errors import ConfigError
 from hub.models import (
@@ -49,6 +50,13 @@ class HubContext:
     secret_box_or_none: SecretBox | None = None
     wakers: list[Callable[[], None]] = field(default_factory=list)
     state: dict[str, Any] = field(default_factory=dict)  # per-plugin runtime objects
+    # Outside budgets (a provider account's rate limits) shared with the other processes
+    # on this database: ``budgets.join("zoom:<account>")`` gives this process's divisor.
+    budgets: BudgetShares = field(default=None)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.budgets is None:
+            self.budgets = BudgetShares(self.db)
 
     @property
     def log(self) -> Any:

@@ -45,6 +45,8 @@ class HubRuntime:
         await migrate.upgrade(self.db, self.registry.migration_sources())
         await self.facade.startup(self.hub)
         self.started = True
+        # After plugin start-up, which joins the budgets this process draws on.
+        await self.hub.budgets.start()
         if self.config.pipeline.run_workers if run_workers is None else run_workers:
             self.worker.start()
             self.workers_running = True
@@ -54,6 +56,7 @@ class HubRuntime:
             if self.workers_running:
                 await self.worker.stop()
             if self.started:
+                await self.hub.budgets.stop()
                 await self.facade.shutdown(self.hub)
         finally:
             await self.db.dispose()

@@ -45,7 +45,6 @@ from tests.reliability.support.report import emit
 from tests.reliability.support.zoomload import (
     LoadPlan,
     Posted,
-    analyze_while,
     control,
     fault_rules,
     pending_in_ledger,
@@ -149,13 +148,11 @@ async def test_sigkill_three_times_loses_and_duplicates_nothing(
     )
     hub = HubProcess(config, free_port(), tmp_path / "hub.log")
     db = Database(db_url)
-    stop_analyzing = asyncio.Event()
     killer = Killer(hub, zoom)
     started = time.monotonic()
     try:
         await asyncio.to_thread(zoom.start)
         await asyncio.to_thread(hub.start)
-        analyzer = asyncio.create_task(analyze_while(db, stop_analyzing))
         await control(zoom.control_url, "POST", "/faults", rules)
         await publish(hub.url, load)
         sales, refunds = Posted(), Posted()
@@ -206,10 +203,7 @@ async def test_sigkill_three_times_loses_and_duplicates_nothing(
             tickets = (
                 await conn.execute(sa.select(sa.func.count()).select_from(tables.tickets))
             ).scalar_one()
-        stop_analyzing.set()
-        analyzed = await analyzer
     finally:
-        stop_analyzing.set()
         await db.dispose()
         hub.stop()
         emulator_figures = zoom.stop()
@@ -234,7 +228,6 @@ async def test_sigkill_three_times_loses_and_duplicates_nothing(
         "hub_cpu_seconds": round(sum(killer.cpu), 1),
         "drain_seconds_after_refunds": round(drained, 1),
         "total_seconds": round(elapsed, 1),
-        "analyze_runs": analyzed,
         **verdict.figures,
     }
     emit("zoom crashes", figures)

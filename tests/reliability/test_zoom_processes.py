@@ -10,9 +10,10 @@ one token request at Zoom at any moment (token requests are slowed to 300 ms so 
 cannot slip between two samples of the emulator's statistics); one new token per expiry;
 and the share of Zoom calls answered 429 by the account's rate limits.
 
-The CI's PostgreSQL runs without autovacuum; the test runs ``ANALYZE`` every 5 seconds as
-autovacuum would, and reports how long one claim takes on the backlog before any
-statistics exist (see docs/reliability.md for why that matters).
+The CI's PostgreSQL runs without autovacuum, so the planner never gets statistics for the
+backlog; nothing here runs ``ANALYZE``. The test reports how long one claim takes on the
+backlog without them (the partial index of hub_0002 keeps it in milliseconds; it took
+seconds before, see docs/reliability.md).
 """
 
 from __future__ import annotations
@@ -41,7 +42,6 @@ from tests.reliability.support.zoomload import (
     HEADERS,
     LoadPlan,
     Posted,
-    analyze_while,
     claim_query_seconds,
     control,
     post_all,
@@ -197,7 +197,6 @@ async def run(db_url: str, tmp_path: Path, load: LoadPlan) -> None:
     db = Database(db_url)
     hubs: list[HubProcess] = []
     watch = TokenWatch(zoom.control_url)
-    stop_analyzing = asyncio.Event()
     try:
         await asyncio.to_thread(zoom.start)
         await control(zoom.control_url, "POST", "/faults", token_delay(TOKEN_DELAY_MS))
@@ -224,7 +223,6 @@ async def run(db_url: str, tmp_path: Path, load: LoadPlan) -> None:
             hub.stop()
 
         claim_seconds = await claim_query_seconds(db)
-        analyzer = asyncio.create_task(analyze_while(db, stop_analyzing))
         started = time.monotonic()
         hubs = [HubProcess(work_config, p, log) for p, log in zip(ports, logs, strict=True)]
         await asyncio.gather(*(asyncio.to_thread(h.start) for h in hubs))
@@ -237,14 +235,11 @@ async def run(db_url: str, tmp_path: Path, load: LoadPlan) -> None:
         drained = await wait_until_drained(db, timeout=900)
         elapsed = time.monotonic() - started
         watch.stop.set()
-        stop_analyzing.set()
         await sampler
-        analyzed = await analyzer
         verdict = await verify(db, zoom.control_url, load)
         stats = await control(zoom.control_url, "GET", "/stats")
         cpu = [cpu_seconds(h.proc) for h in hubs]
     finally:
-        stop_analyzing.set()
         watch.stop.set()
         await db.dispose()
         for hub in hubs:
@@ -278,7 +273,6 @@ async def run(db_url: str, tmp_path: Path, load: LoadPlan) -> None:
         ),
         "token_samples": len(watch.samples),
         "claim_query_seconds_without_statistics": round(claim_seconds, 3),
-        "analyze_runs": analyzed,
         "first_expiry_nudge_answers": dict(first_nudge),
         "kill": kill,
         "registration_requests": emulator_figures.get("registration_requests"),
@@ -304,15 +298,11 @@ async def run(db_url: str, tmp_path: Path, load: LoadPlan) -> None:
 BURST_PER_PROCESS = 90
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="each hub process keeps its own client-side budget of the account's limits; "
-    "three processes together can send three times what Zoom allows (docs/reliability.md)",
-)
 async def test_three_processes_together_stay_inside_the_account_budget(tmp_path: Path) -> None:
     """A burst of Zoom calls from three processes at once: Light calls (30 a second on a
-    Pro account), 90 from each process. One process alone never exceeds the account's
-    budget; three together send up to three times it, and Zoom answers the excess 429."""
+    Pro account), 90 from each process. Each process takes a third of the account's
+    budget (the processes count each other in the database, hub/budgets.py), so together
+    they stay inside it and Zoom answers (almost) no 429."""
     with fresh_database("postgres", tmp_path) as db_url:
         zoom = EmulatorProcess(tmp_path, seed=9)
         config = write_hub_config(

@@ -104,9 +104,14 @@ class ZoomService:
         )
 
     def _client(self, tokens: Any) -> ZoomClient:
-        return ZoomClient(
+        client = ZoomClient(
             self.settings.api_base_url, tokens, self.settings.plan, http_client=self.http
         )
+        # Zoom's limits are the account's: processes sharing this database share them.
+        key = client.limiter.key
+        if key is not None:
+            client.limiter.share_with(self.hub.budgets.join(f"zoom:{key}"))
+        return client
 
     @property
     def primary(self) -> Connection:

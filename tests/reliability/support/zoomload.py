@@ -10,7 +10,6 @@ the hub's answers alone.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections import Counter
 from collections.abc import Iterable
@@ -362,27 +361,6 @@ def fault_rules(seed: int = 7) -> dict[str, Any]:
             }
         ],
     }
-
-
-async def analyze_while(db: Database, stop: asyncio.Event, every: float = 5.0) -> int:
-    """``ANALYZE`` every few seconds on PostgreSQL until ``stop``; returns how many ran.
-
-    The CI's PostgreSQL runs with ``autovacuum = off``, so without this the planner never
-    learns that ``hub_deliveries`` holds thousands of rows and the claim query's plan
-    degrades by three orders of magnitude (see docs/reliability.md). This is what the
-    autovacuum daemon of any production server does; the proofs are about correctness.
-    """
-    if not db.is_postgres:
-        return 0
-    runs = 0
-    while not stop.is_set():
-        async with db.connect() as conn:
-            await conn.execute(sa.text("ANALYZE"))
-            await conn.commit()
-        runs += 1
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), every)
-    return runs
 
 
 async def claim_query_seconds(db: Database) -> float:

@@ -14,9 +14,14 @@ latency; a plain token bucket with burst N could let 2N through in one second. H
 permit while the request is in flight also caps concurrency at N per category.
 
 One :class:`RateLimiter` should serve every client of the same Zoom account in the process:
-:meth:`RateLimiter.shared` keeps one per account key. Daily quotas are counted too, so the
-last requests of a quota fail fast with :class:`ZoomDailyLimit` instead of reaching Zoom, and
-a daily-limit 429 from Zoom blocks the whole quota until its reset.
+:meth:`RateLimiter.shared` keeps one per account key. Several processes drawing on one
+account divide its budget: :meth:`RateLimiter.share_with` gives the limiter the number of
+processes sharing it (the hub counts them in its database, ``hub/budgets.py``), and each
+category then grants ``permits // sharers`` (at least one) per window in this process.
+
+Daily quotas are counted too (per process), so the last requests of a quota fail fast
+with :class:`ZoomDailyLimit` instead of reaching Zoom, and a daily-limit 429 from Zoom
+blocks the whole quota until its reset.
 """
 
 from __future__ import annotations
@@ -126,11 +131,12 @@ def check_category(category: str) -> Category:
 class _WindowBucket:
     """At most ``permits`` requests per ``window``; see the module docstring for why."""
 
-    def __init__(self, permits: int, window: float) -> None:
+    def __init__(self, permits: int, window: float, sharers: Callable[[], int] = lambda: 1) -> None:
         if permits < 1 or window <= 0:
             raise ValueError("a rate-limit bucket needs permits >= 1 and window > 0")
         self.permits = permits
         self.window = window
+        self.sharers = sharers
         self._in_flight = 0
         self._cooling: deque[float] = deque()  # monotonic times at which permits come back
         self._paused_until = 0.0
@@ -154,9 +160,13 @@ class _WindowBucket:
         while self._cooling and self._cooling[0] <= now:
             self._cooling.popleft()
 
+    def share(self) -> int:
+        """This process's permits per window: the bucket's, divided among the sharers."""
+        return max(1, self.permits // max(1, self.sharers()))
+
     def available(self) -> int:
         self._reclaim(time.monotonic())
-        return self.permits - self._in_flight - len(self._cooling)
+        return self.share() - self._in_flight - len(self._cooling)
 
     async def acquire(self) -> None:
         queue, changed = self._primitives()
@@ -169,7 +179,7 @@ class _WindowBucket:
                 self._reclaim(now)
                 if now < self._paused_until:
                     timeout: float | None = self._paused_until - now
-                elif self.permits - self._in_flight - len(self._cooling) > 0:
+                elif self.share() - self._in_flight - len(self._cooling) > 0:
                     self._in_flight += 1
                     if waited:
                         self.waits += 1
@@ -241,6 +251,13 @@ class RateLimiter:
             name: _DailyPool(name, limit) for name, limit in self.limits.daily.items()
         }
         self._blocked: dict[Category, datetime] = {}
+        self.key: str | None = None
+
+    def share_with(self, sharers: Callable[[], int]) -> None:
+        """Take ``1 / sharers()`` of every per-window budget (read at each request):
+        the other processes drawing on the same Zoom account take the rest."""
+        for bucket in self._buckets.values():
+            bucket.sharers = sharers
 
     @classmethod
     def shared(cls, key: str, plan: str | PlanLimits) -> RateLimiter:
@@ -256,6 +273,7 @@ class RateLimiter:
             for old in [k for k in cls._shared if k[0] == key]:
                 del cls._shared[old]
             limiter = cls._shared[entry] = cls(limits)
+            limiter.key = key
         return limiter
 
     def _pool_for(self, category: Category) -> _DailyPool | None:
