@@ -1,0 +1,56 @@
+"""After a meeting simulated on the emulator (signed webhooks to the hub, then Zoom's
+participant report), the event page shows the attendance chart and the minutes per person,
+with the Zoom sections; the analytics page charts the figures."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from playwright.async_api import Page, expect
+
+from tests.browser.conftest import screenshot, sign_in
+from tests.zoom.conftest import control, publish_with_tickets
+
+MIN = 60
+
+
+async def test_attendance_chart_after_a_simulated_meeting(
+    hub_factory: Callable[..., Any], page: Page
+) -> None:
+    async with hub_factory() as hub:
+        meeting_id, reg = await publish_with_tickets(
+            hub, "ev-att", 3, title="Winter Webcraft", format="meeting"
+        )
+        steps = [
+            {"action": "start"},
+            {"action": "join", "registrant_id": reg["t-0"], "offset_seconds": 0},
+            {"action": "join", "registrant_id": reg["t-1"], "offset_seconds": 5 * MIN},
+            {"action": "leave", "registrant_id": reg["t-1"], "offset_seconds": 20 * MIN},
+            {"action": "end", "offset_seconds": 30 * MIN},
+        ]
+        await control(
+            hub, "/simulate", {"meeting_id": meeting_id, "steps": steps, "wait_for_webhooks": True}
+        )
+        await hub.settle()
+        report = (await hub.api.get("/api/v1/events/ev-att/attendance")).json()
+        assert report["final"] is True
+
+        await sign_in(page, hub)
+        await page.goto(f"{hub.url}/admin/events/ev-att")
+        chart = page.locator("svg#attendance-chart")
+        await expect(chart).to_be_visible()
+        await expect(chart.locator("path.series")).to_have_count(1)
+        # host and t-0 all along, t-1 from minute 5 to 20: three people at most
+        await expect(chart.locator("desc")).to_contain_text("at most 3 at the same time")
+        minutes = page.locator("svg#minutes-chart")
+        await expect(minutes).to_be_visible()
+        assert await minutes.locator("rect.bar").count() >= 2
+        await expect(page.get_by_role("heading", name="Zoom sync")).to_be_visible()
+        await expect(page.get_by_role("heading", name="Recordings")).to_be_visible()
+        await screenshot(page, "event")
+
+        await page.goto(f"{hub.url}/admin/analytics")
+        await expect(page.locator("#analytics svg").first).to_be_visible()
+        assert await page.locator("#analytics svg").count() >= 2
+        await screenshot(page, "analytics")
