@@ -28,6 +28,7 @@ import uuid
 from collections.abc import Callable
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from hub.observability.logging import get_logger
 from hub.storage import tables
@@ -82,9 +83,7 @@ class BudgetShares:
         now = self._clock()
         budgets = sorted(self._members)
         async with self.db.transaction() as conn:
-            from sqlalchemy.dialects.postgresql import insert
-
-            statement = insert(m).values(
+            statement = pg_insert(m).values(
                 [{"budget": b, "member": self.member, "seen_at": now} for b in budgets]
             )
             await conn.execute(
