@@ -17,12 +17,13 @@ from datetime import datetime
 from markupsafe import Markup, escape
 
 WIDTH = 720
-HEIGHT = 280
+HEIGHT = 300
 PAD_LEFT = 56
 PAD_RIGHT = 16
-PAD_TOP = 16
+PAD_TOP = 40
 PAD_BOTTOM = 56
 PALETTE = ("#1f5fbf", "#c2410c", "#15803d", "#7c3aed")
+MAX_BAR_WIDTH = 72.0
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,16 @@ class _Canvas:
     def y(self, value: float) -> float:
         return self.bottom - (value / self.y_max) * (self.bottom - self.top)
 
-    def y_axis(self, label: str, ticks: int = 4) -> list[str]:
+    def ticks(self) -> int:
+        """A tick count giving whole-number steps where the axis allows (counts of people
+        never show 1.2 or 3.8)."""
+        for count in (5, 4, 2, 1):
+            if float(self.y_max / count).is_integer():
+                return count
+        return 4
+
+    def y_axis(self, label: str) -> list[str]:
+        ticks = self.ticks()
         parts = [
             f'<line class="axis" x1="{self.left}" y1="{self.top}" x2="{self.left}" '
             f'y2="{self.bottom}" stroke="#555"/>',
@@ -102,7 +112,13 @@ class _Canvas:
 
 
 def _svg(chart_id: str, title: str, description: str, body: list[str], canvas: _Canvas) -> Markup:
+    """The root element: the accessible name and description, and the title drawn too."""
     cid = escape(chart_id)
+    body = [
+        f'<text class="chart-title" x="{canvas.left}" y="20" font-size="14" '
+        f'font-weight="600">{escape(title)}</text>',
+        *body,
+    ]
     return Markup(
         f'<svg id="{cid}" xmlns="http://www.w3.org/2000/svg" role="img" '
         f'viewBox="0 0 {canvas.width} {canvas.height}" width="100%" '
@@ -188,11 +204,12 @@ def bar_chart(
     peak = max((v for s in series for v in s.values), default=0)
     canvas = _Canvas(max(peak, 1))
     group = canvas.plot_width / len(categories)
-    bar = group * 0.8 / len(series)
+    bar = min(group * 0.8 / len(series), MAX_BAR_WIDTH)
+    inset = (group - bar * len(series)) / 2
     body = canvas.y_axis(y_label)
     label_every = max(1, math.ceil(len(categories) / 12))
     for i, category in enumerate(categories):
-        gx = canvas.left + i * group + group * 0.1
+        gx = canvas.left + i * group + inset
         for j, s in enumerate(series):
             value = s.values[i]
             top = canvas.y(value)
@@ -204,7 +221,8 @@ def bar_chart(
             )
         if i % label_every == 0:
             body.append(
-                f'<text x="{_coord(gx + group * 0.4)}" y="{canvas.bottom + 16}" font-size="11" '
+                f'<text x="{_coord(gx + bar * len(series) / 2)}" y="{canvas.bottom + 16}" '
+                f'font-size="11" '
                 f'text-anchor="middle">{escape(_short(category))}</text>'
             )
     body.extend(_legend(canvas, [s.name for s in series]))
@@ -264,15 +282,18 @@ def line_chart(
 
 
 def _legend(canvas: _Canvas, names: Sequence[str]) -> list[str]:
+    """Swatches and names on one line under the title, right-aligned."""
+    widths = [24 + 7 * len(name) for name in names]
+    x = canvas.right - sum(widths)
+    y = canvas.top - 16
     parts = []
-    x = canvas.left + 8.0
     for j, name in enumerate(names):
         parts.append(
-            f'<rect x="{_coord(x)}" y="{canvas.top}" width="10" height="10" '
+            f'<rect x="{_coord(x)}" y="{y}" width="10" height="10" '
             f'fill="{PALETTE[j % len(PALETTE)]}"/>'
-            f'<text x="{_coord(x + 14)}" y="{canvas.top + 9}" font-size="11">{escape(name)}</text>'
+            f'<text x="{_coord(x + 14)}" y="{y + 9}" font-size="11">{escape(name)}</text>'
         )
-        x += 24 + 7 * len(name)
+        x += widths[j]
     return parts
 
 

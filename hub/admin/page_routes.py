@@ -128,7 +128,8 @@ async def event_detail(request: Request[Any, Any, Any], event_id: str) -> Templa
         whole = attendance_view.whole_event(records)
         attendance = {
             "records": whole,
-            "attended": sum(1 for r in whole if r.attended),
+            "attended": sum(1 for r in whole if r.attended and not r.guest),
+            "guests": sum(1 for r in whole if r.attended and r.guest),
             "peak": attendance_view.peak(points),
             "occupancy_chart": charts.step_chart(
                 "attendance-chart",

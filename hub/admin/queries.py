@@ -180,6 +180,7 @@ class EventPage:
     sessions: list[dict[str, Any]]
     registrants: list[Registrant]
     registrants_total: int
+    tickets_sold: int
     report: AttendanceReport | None
     report_final: bool
     deliveries: list[dict[str, Any]] = field(default_factory=list)
@@ -205,9 +206,15 @@ async def event_page(db: Database, event_id: str) -> EventPage | None:
                 .order_by(m.c.session_key)
             )
         ).all()
-        total = (
-            await conn.execute(select(func.count()).select_from(t).where(t.c.event_id == event_id))
-        ).scalar()
+        counts = dict(
+            (
+                await conn.execute(
+                    select(t.c.status, func.count())
+                    .where(t.c.event_id == event_id)
+                    .group_by(t.c.status)
+                )
+            ).all()
+        )
         people = (
             await conn.execute(
                 select(t.c.id, t.c.status, t.c.body, r.c.status.label("reg_status"), r.c.details)
@@ -272,7 +279,8 @@ async def event_page(db: Database, event_id: str) -> EventPage | None:
         meeting=public_details(main) if main else None,
         sessions=[public_details(x.details) for x in meetings if x.session_key != ""],
         registrants=registrants,
-        registrants_total=int(total or 0),
+        registrants_total=sum(int(n) for n in counts.values()),
+        tickets_sold=int(counts.get("sold", 0)),
         report=(
             msgspec.convert(report_row.report, AttendanceReport, strict=False)
             if report_row

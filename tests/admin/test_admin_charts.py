@@ -92,7 +92,12 @@ def test_step_chart_is_valid_labelled_svg() -> None:
     assert svg.find(f"{NS}title").text == "People <in> room"  # escaped in the markup
     assert "at most 3" in svg.find(f"{NS}desc").text
     path = svg.find(f"{NS}path").get("d")
-    assert path.startswith("M56.0,224.0") and path.endswith("Z")
+    # Starts at the origin of the plot (left edge, zero people) and closes back to it.
+    assert path.startswith(f"M{charts.PAD_LEFT:.1f},{charts.HEIGHT - charts.PAD_BOTTOM:.1f}")
+    assert path.endswith("Z")
+    labels = [t.text for t in svg.iter(f"{NS}text")]
+    assert labels[0] == "People <in> room"  # the title is drawn as well
+    assert {"0", "1", "2", "3", "4", "5"} <= set(labels)  # whole-number ticks for people
     assert len(svg.findall(f"{NS}script")) == 0
 
 

@@ -132,7 +132,7 @@ async def test_event_page_shows_meeting_registrants_and_attendance_chart(
     # 5, 40 and 60 minutes in 5-minute bins (12 bins up to 60): one person in three bins.
     assert sum(int(b.rsplit(": ", 1)[1]) for b in bars) == 3
     assert "Guest &lt;b&gt;Visitor&lt;/b&gt;" in page and "<b>Visitor</b>" not in page
-    assert "2 attended, at most 3 in the room at once" in page
+    assert "2 of 3 ticket holders attended; at most 3 in the room at once." in page
 
 
 async def test_attendance_csv_has_a_row_per_person(
