@@ -70,7 +70,7 @@ async def login(request: Request[Any, Any, Any]) -> Any:
     next_path = safe_next(form.get("next"))
     client = _client(request)
     throttle = _throttle(request)
-    wait = throttle.retry_after(client)
+    wait = throttle.attempt(client)
     if wait is not None:
         log.warning("admin sign-in refused: too many failed attempts", client=client)
         response = _login_form(
@@ -83,7 +83,7 @@ async def login(request: Request[Any, Any, Any]) -> Any:
         return response
     password = form.get("password")
     if not isinstance(password, str) or not settings.password_matches(password):
-        await throttle.failed(client)
+        await throttle.failed()
         log.warning("admin sign-in failed", client=client)
         return _login_form(request, next_path, "Wrong password.", status=401)
     throttle.succeeded(client)

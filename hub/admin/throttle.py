@@ -1,10 +1,12 @@
 """Slows password guessing at the sign-in form.
 
-Every failed attempt waits ``delay_seconds`` before the answer (without blocking other
-requests), and a client address with ``max_failures`` failures inside ``window_seconds`` is
-refused until the oldest of them leaves the window; a global cap does the same for many
-addresses together. Kept in memory: a restart forgets it, which only ever helps the
-legitimate operator.
+Every attempt is counted before the password is checked (so concurrent guesses cannot all
+slip under the limit) and a wrong one is answered only after ``delay_seconds``, without
+blocking other requests. An address with ``max_failures`` attempts inside
+``window_seconds`` is refused until the oldest leaves the window; ``max_failures_all`` does
+the same for all addresses together, which bounds a spread-out guessing run at the price
+of locking the operator out for a few minutes during one. A successful sign-in clears its
+address's count. Kept in memory, per process.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 ANY_CLIENT = "*"
+MAX_TRACKED = 10_000
 
 
 @dataclass
@@ -34,24 +37,29 @@ class LoginThrottle:
             return deque()
         return times
 
-    def retry_after(self, client: str) -> float | None:
-        """Seconds until ``client`` may try again, or None if it may try now."""
+    def attempt(self, client: str) -> float | None:
+        """Count an attempt before the password is checked, so concurrent guesses cannot
+        all slip under the limit; returns the seconds to wait when over it, else None."""
         now = time.monotonic()
         for key, limit in ((client, self.max_failures), (ANY_CLIENT, self.max_failures_all)):
             times = self._recent(key, now)
             if len(times) >= limit:
                 return max(1.0, self.window_seconds - (now - times[0]))
-        return None
-
-    async def failed(self, client: str) -> None:
-        now = time.monotonic()
         for key in (client, ANY_CLIENT):
             self._failures.setdefault(key, deque()).append(now)
-        if len(self._failures) > 10_000:  # bounded memory under a spray of addresses
-            for key in list(self._failures)[:5_000]:
+        if len(self._failures) > MAX_TRACKED:  # bounded memory under a spray of addresses
+            for key in list(self._failures)[: MAX_TRACKED // 2]:
                 if key != ANY_CLIENT:
                     del self._failures[key]
+        return None
+
+    async def failed(self) -> None:
+        """Answer a wrong password only after a delay (other requests go on meanwhile)."""
         await asyncio.sleep(self.delay_seconds)
 
     def succeeded(self, client: str) -> None:
+        """The right password: this address's count starts again."""
         self._failures.pop(client, None)
+        everyone = self._failures.get(ANY_CLIENT)
+        if everyone:
+            everyone.pop()

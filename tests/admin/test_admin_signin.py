@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 from http.cookies import SimpleCookie
@@ -211,3 +212,19 @@ async def test_htmx_is_served_by_the_hub(anon: httpx.AsyncClient) -> None:
     page = await anon.get("/admin/login")
     assert '<script src="/admin/static/htmx.min.js"' in page.text
     assert "<script>" not in page.text  # no inline script
+
+
+async def test_concurrent_guesses_cannot_slip_under_the_limit(
+    anon: httpx.AsyncClient, admin_app: Litestar
+) -> None:
+    admin_app.state.admin_throttle.max_failures = 3
+    admin_app.state.admin_throttle.delay_seconds = 0.2
+    token = await form_token(anon)
+    answers = await asyncio.gather(
+        *(
+            anon.post("/admin/login", data={"password": f"guess {i}", "_csrf_token": token})
+            for i in range(12)
+        )
+    )
+    codes = sorted(a.status_code for a in answers)
+    assert codes == [401] * 3 + [429] * 9
