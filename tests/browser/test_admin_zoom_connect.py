@@ -9,6 +9,8 @@ from typing import Any
 from playwright.async_api import Page, expect
 
 from tests.browser.conftest import screenshot, sign_in
+from tests.conftest import event_body, ticket_body
+from tests.zoom.conftest import control
 
 
 async def test_connect_zoom_through_the_emulators_oauth(
@@ -44,4 +46,15 @@ async def test_connect_zoom_through_the_emulators_oauth(
         await expect(page.locator("#flash")).to_contain_text(
             "user: connected as Account Owner (owner@example.com)"
         )
+
+        # Zoom validates the webhook URL, then delivers an event: the card shows both.
+        await control(hub, "/webhooks/url-validation", {})
+        await hub.api.post("/api/v1/events/published", json=event_body("ev-1"))
+        await hub.api.post("/api/v1/tickets/sold", json=ticket_body("t-1", "ev-1"))
+        await hub.settle()  # Zoom answers the registration with a signed webhook
+        await page.reload()
+        hooks = card.locator("section", has=page.get_by_role("heading", name="Webhooks"))
+        await expect(hooks.locator("dd").nth(2)).to_contain_text("UTC")  # last validation
+        await expect(hooks.locator("dd").nth(3)).to_contain_text("meeting.registration_")
+        await expect(hooks.locator("dd").nth(3)).to_contain_text("(stored)")
         await screenshot(page, "integrations")

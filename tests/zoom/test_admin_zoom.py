@@ -9,6 +9,7 @@ is checked on the emulator (what Zoom now holds), not only on the message shown.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from typing import Any
@@ -306,3 +307,29 @@ async def test_webinar_panelists_added_and_removed(zoom_hub_factory: Callable[..
             shown = await admin.post(remove.url, back=page)
             assert "Panelist ana@example.com removed." in shown
             assert not on_zoom.panelists
+
+
+async def test_latest_receipt_is_kept_when_deliveries_come_in_a_burst(
+    zoom_hub_factory: Callable[..., Any],
+) -> None:
+    from hub_zoom.webhooks import receipts
+
+    async with zoom_hub_factory() as zh:
+        for event in ("meeting.started", "meeting.ended"):
+            body = json.dumps(
+                {
+                    "event": event,
+                    "event_ts": 1_700_000_000_000,
+                    "payload": {
+                        "account_id": zh.zoom.config.account_id,
+                        "object": {"id": "999000222", "uuid": f"u-{event}"},
+                    },
+                }
+            ).encode()
+            assert (await post_webhook(zh, body)).status_code == 200
+        first = (await receipts.latest(zh.runtime.hub))[receipts.DELIVERY]
+        assert first.event_type == "meeting.started"  # the burst's first write, at once
+        await asyncio.sleep(receipts.MIN_INTERVAL_SECONDS + 0.3)
+        last = (await receipts.latest(zh.runtime.hub))[receipts.DELIVERY]
+        assert last.event_type == "meeting.ended"  # the trailing write brings the latest
+        assert last.received_at >= first.received_at

@@ -53,6 +53,9 @@ async def hub_startup(hub: HubContext) -> None:
 
 @hookimpl
 async def hub_shutdown(hub: HubContext) -> None:
+    from hub_zoom.webhooks import receipts
+
+    await receipts.flush(hub)
     svc = hub.state.pop(PLUGIN, None)
     if svc is not None:
         await svc.aclose()
