@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Executable, bindparam, insert, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -96,6 +96,7 @@ class Group:
         self.events: dict[str, Any] = {}
         self.tickets: dict[TicketKey, TicketState] = {}
         self.facts: list[PendingFact] = []
+        self.statements: list[Executable] = []
         self._fact_keys: set[str] = set()
 
     async def load(self, wanted: Reads) -> None:
@@ -157,6 +158,8 @@ class Group:
     async def flush(self) -> None:
         await self._flush_tickets()
         await self._flush_facts()
+        for statement in self.statements:
+            await self.conn.execute(statement)
 
     async def _flush_tickets(self) -> None:
         t = tables.tickets
@@ -353,6 +356,21 @@ class FactOp:
             origin=self.origin,
         )
         return lambda: fact.id
+
+
+@dataclass
+class StatementOp:
+    """One write statement whose result nobody reads (a delivery's outcome, for instance)."""
+
+    statement: Executable
+    kind: str = "statement"
+
+    def reads(self, wanted: Reads) -> None:
+        return None
+
+    def apply(self, group: Group) -> Finish:
+        group.statements.append(self.statement)
+        return lambda: None
 
 
 _committers: weakref.WeakKeyDictionary[Database, GroupCommit] = weakref.WeakKeyDictionary()

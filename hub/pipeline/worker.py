@@ -26,6 +26,7 @@ from hub.pipeline.backoff import backoff_seconds
 from hub.pipeline.claims import claim, release_expired
 from hub.pipeline.decode import hook_arguments
 from hub.pipeline.facts import utcnow
+from hub.pipeline.group_commit import StatementOp, group_commit
 from hub.pipeline.routing import FactKind
 from hub.plugins.facade import HookFacade, Outcome
 from hub.storage import tables
@@ -212,9 +213,11 @@ class Worker:
             )
             metrics.RETRIES.labels(plugin=row.plugin, hook=row.hook).inc()
             log.info("delivery will be retried", error=outcome.error, delay=round(delay, 2))
-        async with self.hub.db.transaction() as conn:
-            await conn.execute(
+        # Outcomes share transactions with ingest and with each other (group commit).
+        await group_commit(self.hub.db).submit(
+            StatementOp(
                 update(d)
                 .where(d.c.id == row.id, d.c.worker == self.id, d.c.state == "running")
                 .values(**values)
             )
+        )

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from hub.storage import inline_sqlite
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+SQLITE_POOL_SIZE = 48
 READ_ONLY = "hub_read_only"
 
 
@@ -72,6 +73,9 @@ class Database:
         path = make_url(self.url).database
         if self.is_sqlite and path and path != ":memory:" and not make_url(self.url).query:
             kwargs["async_creator"] = inline_sqlite.creator(path)
+            # Dozens of deliveries read at once; an overflow connection is closed when it
+            # is returned and reopened (with its PRAGMAs) for the next: keep them pooled.
+            kwargs.update(pool_size=max(pool_size, SQLITE_POOL_SIZE), max_overflow=pool_size)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         self._write_lock: asyncio.Lock | None = None
         if self.is_sqlite:
