@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from litestar import Request, Response, Router
 from litestar.config.csrf import CSRFConfig
@@ -88,7 +89,10 @@ def _sign_in_required(request: Request[Any, Any, Any], exc: AdminSignInRequired)
         return Response(
             "",
             status_code=303,
-            headers={"Location": f"/admin/login?next={_quote(target)}", **SECURITY_HEADERS},
+            headers={
+                "Location": f"/admin/login?next={quote(target, safe='/')}",
+                **SECURITY_HEADERS,
+            },
         )
     return Response(
         "Sign in to the admin first.",
@@ -96,12 +100,6 @@ def _sign_in_required(request: Request[Any, Any, Any], exc: AdminSignInRequired)
         media_type="text/plain",
         headers=SECURITY_HEADERS,
     )
-
-
-def _quote(path: str) -> str:
-    from urllib.parse import quote
-
-    return quote(path, safe="/")
 
 
 def admin_exception_handler(

@@ -12,21 +12,11 @@ import hmac
 import os
 from dataclasses import dataclass
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
 from hub.observability.redaction import register_secret
-from hub.security.secretbox import ENV_SECRET_KEY, MIN_KEY_LENGTH
+from hub.security.secretbox import ENV_SECRET_KEY, MIN_KEY_LENGTH, derive_key
 
 ENV_ADMIN_PASSWORD = "HUB_ADMIN_PASSWORD"
 MIN_PASSWORD_LENGTH = 8
-
-
-def derive_key(secret_key: str, label: str) -> bytes:
-    """A 32-byte key for one purpose (``label``), independent of every other derived key."""
-    return HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=None, info=f"hub admin {label} v1".encode()
-    ).derive(secret_key.encode())
 
 
 @dataclass(frozen=True)
@@ -84,6 +74,6 @@ def admin_settings_from_env() -> AdminSettings:
     register_secret(password)
     return AdminSettings(
         password=password,
-        session_key=derive_key(secret_key, "session"),
-        csrf_secret=derive_key(secret_key, "csrf").hex(),
+        session_key=derive_key(secret_key, "hub admin session v1"),
+        csrf_secret=derive_key(secret_key, "hub admin csrf v1").hex(),
     )

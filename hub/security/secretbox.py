@@ -32,10 +32,7 @@ class SecretBox:
                 "(generate one with `hub keygen`)"
             )
         register_secret(key)
-        derived = HKDF(
-            algorithm=hashes.SHA256(), length=32, salt=None, info=b"hub secret box v1"
-        ).derive(key.encode())
-        self._fernet = Fernet(base64.urlsafe_b64encode(derived))
+        self._fernet = Fernet(base64.urlsafe_b64encode(derive_key(key, "hub secret box v1")))
 
     def seal(self, plaintext: str) -> str:
         return self._fernet.encrypt(plaintext.encode()).decode()
@@ -50,6 +47,14 @@ class SecretBox:
 
     def __repr__(self) -> str:
         return "SecretBox(<key hidden>)"
+
+
+def derive_key(key: str, purpose: str, length: int = 32) -> bytes:
+    """A key for one purpose (HKDF-SHA256 of HUB_SECRET_KEY, ``purpose`` as info): keys
+    for different purposes are unrelated, so one leaking reveals nothing of the others."""
+    return HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=purpose.encode()).derive(
+        key.encode()
+    )
 
 
 def secret_box_from_env() -> SecretBox | None:
