@@ -35,6 +35,7 @@ class EventSync:
     status: str
     meeting_kind: str | None
     meeting_status: str | None
+    meetings: int
     tickets: int
     registered: int
     failed_registrations: int
@@ -56,7 +57,18 @@ class EventSync:
         if self.meeting_kind is None:
             return "not created yet" if self.status == "published" else "none"
         kind = self.meeting_kind.capitalize()
-        return f"{kind} {'created' if self.meeting_status == 'active' else self.meeting_status}"
+        state = "created" if self.meeting_status == "active" else self.meeting_status
+        if self.meetings > 1:
+            return f"{self.meetings} {self.meeting_kind}s {state}"
+        return f"{kind} {state}"
+
+
+def _overall_status(details: Sequence[dict[str, Any]]) -> str | None:
+    """``active`` only when every meeting of the event (one per session) is active."""
+    statuses = [str(d.get("status", "active")) for d in details]
+    if not statuses:
+        return None
+    return next((s for s in statuses if s != "active"), "active")
 
 
 def public_details(details: dict[str, Any]) -> dict[str, Any]:
@@ -92,16 +104,15 @@ async def events_sync(
         ids = [row.id for row in rows]
         if not ids:
             return []
-        meetings = {
-            row.event_id: row.details
-            for row in (
-                await conn.execute(
-                    select(m.c.event_id, m.c.details).where(
-                        m.c.event_id.in_(ids), m.c.session_key == ""
-                    )
-                )
-            ).all()
-        }
+        meetings: dict[str, list[dict[str, Any]]] = {}
+        for row in (
+            await conn.execute(
+                select(m.c.event_id, m.c.details)
+                .where(m.c.event_id.in_(ids))
+                .order_by(m.c.event_id, m.c.session_key)
+            )
+        ).all():
+            meetings.setdefault(row.event_id, []).append(row.details or {})
         tickets = dict(
             (
                 await conn.execute(
@@ -112,16 +123,22 @@ async def events_sync(
             ).all()
         )
         # A registration counts only while its ticket is still sold.
+        # Per sold ticket (a multi-session event registers a holder once per session): a
+        # holder counts as registered when registered anywhere, as failed when failed anywhere.
         registrations: dict[tuple[str, str], int] = {
             (row.event_id, row.status): row.n
             for row in (
                 await conn.execute(
-                    select(r.c.event_id, r.c.status, func.count().label("n"))
+                    select(
+                        r.c.event_id,
+                        r.c.status,
+                        func.count(func.distinct(r.c.ticket_id)).label("n"),
+                    )
                     .join(
                         t,
                         and_(t.c.event_id == r.c.event_id, t.c.id == r.c.ticket_id),
                     )
-                    .where(r.c.event_id.in_(ids), r.c.session_key == "", t.c.status == "sold")
+                    .where(r.c.event_id.in_(ids), t.c.status == "sold")
                     .group_by(r.c.event_id, r.c.status)
                 )
             ).all()
@@ -138,7 +155,7 @@ async def events_sync(
         }
     result = []
     for row in rows:
-        details = meetings.get(row.id) or {}
+        found = meetings.get(row.id, [])
         result.append(
             EventSync(
                 id=row.id,
@@ -146,8 +163,9 @@ async def events_sync(
                 starts_at=str(row.body.get("starts_at", "")),
                 provider=row.provider,
                 status=row.status,
-                meeting_kind=details.get("kind") if details else None,
-                meeting_status=details.get("status") if details else None,
+                meeting_kind=found[0].get("kind") if found else None,
+                meeting_status=_overall_status(found),
+                meetings=len(found),
                 tickets=int(tickets.get(row.id, 0)),
                 registered=registrations.get((row.id, "registered"), 0),
                 failed_registrations=registrations.get((row.id, "failed"), 0),
@@ -159,14 +177,29 @@ async def events_sync(
 
 
 @dataclass(frozen=True)
+class SessionRegistration:
+    session: str  # "" for the event itself
+    status: str
+    join_url: str | None
+    message: str | None
+
+
+@dataclass(frozen=True)
 class Registrant:
     ticket_id: str
     name: str
     email: str
     ticket_status: str
-    registration_status: str | None
-    join_url: str | None
-    message: str | None
+    registrations: tuple[SessionRegistration, ...]
+
+    @property
+    def registration_status(self) -> str | None:
+        """One word for the holder: failed anywhere wins, then registered, else the rest."""
+        statuses = {r.status for r in self.registrations}
+        for status in ("failed", "registered", "cancelled", "skipped"):
+            if status in statuses:
+                return status
+        return next(iter(statuses), None)
 
 
 @dataclass
@@ -217,22 +250,30 @@ async def event_page(db: Database, event_id: str) -> EventPage | None:
         )
         people = (
             await conn.execute(
-                select(t.c.id, t.c.status, t.c.body, r.c.status.label("reg_status"), r.c.details)
-                .select_from(
-                    t.outerjoin(
-                        r,
-                        and_(
-                            r.c.event_id == t.c.event_id,
-                            r.c.ticket_id == t.c.id,
-                            r.c.session_key == "",
-                        ),
-                    )
-                )
+                select(t.c.id, t.c.status, t.c.body)
                 .where(t.c.event_id == event_id)
                 .order_by(t.c.id)
                 .limit(REGISTRANTS_LIMIT)
             )
         ).all()
+        shown = [p.id for p in people]
+        by_ticket: dict[str, list[SessionRegistration]] = {}
+        for reg in (
+            await conn.execute(
+                select(r.c.ticket_id, r.c.session_key, r.c.status, r.c.details)
+                .where(r.c.event_id == event_id, r.c.ticket_id.in_(shown))
+                .order_by(r.c.ticket_id, r.c.session_key)
+            )
+        ).all():
+            details = reg.details or {}
+            by_ticket.setdefault(reg.ticket_id, []).append(
+                SessionRegistration(
+                    session=reg.session_key,
+                    status=reg.status,
+                    join_url=details.get("join_url") if reg.status == "registered" else None,
+                    message=details.get("message"),
+                )
+            )
         report_row = (
             await conn.execute(select(a.c.final, a.c.report).where(a.c.event_id == event_id))
         ).first()
@@ -257,16 +298,13 @@ async def event_page(db: Database, event_id: str) -> EventPage | None:
     registrants = []
     for p in people:
         body = p.body or {}
-        details = p.details or {}
         registrants.append(
             Registrant(
                 ticket_id=p.id,
                 name=f"{body.get('first_name', '')} {body.get('last_name', '')}".strip(),
                 email=str(body.get("email", "")),
                 ticket_status=p.status,
-                registration_status=p.reg_status,
-                join_url=details.get("join_url") if p.reg_status == "registered" else None,
-                message=details.get("message"),
+                registrations=tuple(by_ticket.get(p.id, ())),
             )
         )
     main = next((x.details for x in meetings if x.session_key == ""), None)

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from hub.api.app import create_app
 from hub.config.schema import HubConfig
+from hub.models import MeetingDetails, Registration
 from hub.runtime import HubRuntime
 from hub.storage import tables
 from tests.admin.conftest import browser, form_token, sign_in
@@ -408,3 +409,80 @@ async def test_retry_button_requeues_a_dead_letter_until_done(
         again = await client.post(f"/admin/deliveries/{dead_id}/retry", data={"_csrf_token": token})
         assert again.status_code == 303
         assert "is done, not dead" in (await client.get("/admin/deliveries")).text
+
+
+async def test_multi_session_event_shows_each_session_and_registration(
+    config_factory: Callable[..., HubConfig], testvideo: TestVideoProvider
+) -> None:
+    sessions = [
+        {
+            "id": "s1",
+            "title": "Day one",
+            "starts_at": "2030-07-15T09:00:00+00:00",
+            "duration_minutes": 60,
+        },
+        {
+            "id": "s2",
+            "title": "Day two",
+            "starts_at": "2030-07-16T09:00:00+00:00",
+            "duration_minutes": 60,
+        },
+    ]
+    config = config_factory(enabled=["testvideo"])
+    async for runtime in running_hub(config, {"testvideo": testvideo}, run_workers=False):
+        app = create_app(runtime)
+        async with (
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app),
+                base_url="http://hub.test",
+                headers={"Authorization": f"Bearer {API_KEY}"},
+            ) as api,
+            browser(app) as client,
+        ):
+            await api.post("/api/v1/events/published", json=event_body("ev-ms", sessions=sessions))
+            for t in ("t-1", "t-2"):
+                await api.post("/api/v1/tickets/sold", json=ticket_body(t, "ev-ms"))
+            # The provider's reports, as its deliveries would make them (one meeting per session).
+            for sid in ("s1", "s2"):
+                await runtime.hub.report_meeting_details(
+                    MeetingDetails(
+                        event_id="ev-ms",
+                        provider="testvideo",
+                        kind="meeting",
+                        meeting_id=f"m-{sid}",
+                        join_url=f"https://video.test/j/{sid}",
+                        session_id=sid,
+                    ),
+                    "testvideo",
+                )
+                for t in ("t-1", "t-2"):
+                    failed = (t, sid) == ("t-2", "s2")
+                    await runtime.hub.report_registration(
+                        Registration(
+                            event_id="ev-ms",
+                            ticket_id=t,
+                            provider="testvideo",
+                            status="failed" if failed else "registered",
+                            join_url=None if failed else f"https://video.test/j/{sid}?tk={t}",
+                            session_id=sid,
+                            message="capacity reached" if failed else None,
+                        ),
+                        "testvideo",
+                    )
+            await sign_in(client)
+            row = re.search(
+                r'<tr data-event-id="ev-ms">.*?</tr>',
+                (await client.get("/admin/events")).text,
+                re.S,
+            )
+            assert row and "2 meetings created" in row.group(0)
+            assert "2 of 2" in row.group(0) and "(1 failed)" in row.group(0)
+            page = (await client.get("/admin/events/ev-ms")).text
+            assert "Session Day one" in page and "Session Day two" in page
+            assert "https://video.test/j/s1" in page and "https://video.test/j/s2" in page
+            assert "No meeting has been created yet." not in page
+            t2 = re.search(r'<tr data-ticket-id="t-2">.*?</tr>', page, re.S)
+            assert t2 and 'data-registration="failed"' in t2.group(0)
+            assert "s2: failed: capacity reached" in t2.group(0)
+            assert "https://video.test/j/s1?tk=t-2" in t2.group(0)
+            assert "https://video.test/j/s2?tk=t-2" not in t2.group(0)
