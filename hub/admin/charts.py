@@ -175,11 +175,13 @@ def step_chart(
         f'stroke="{PALETTE[0]}" stroke-width="1.5"/>'
     )
     ticks = 4
+    # Several days (a multi-session event) need the date on the axis, one meeting does not.
+    label_format = "%d %b %H:%M" if span > 20 * 3600 else "%H:%M"
     for i in range(ticks + 1):
         at = start + (end - start) * (i / ticks)
         body.append(
             f'<text x="{_coord(x(at))}" y="{canvas.bottom + 16}" font-size="11" '
-            f'text-anchor="middle">{at.strftime("%H:%M")}</text>'
+            f'text-anchor="middle">{at.strftime(label_format)}</text>'
         )
     body.append(canvas.x_label(x_label))
     description = (

@@ -183,3 +183,22 @@ def test_summary_leaves_out_cancelled_and_unreported_events_from_rates() -> None
 )
 def test_only_admin_paths_are_followed(value: Any, expected: str | None) -> None:
     assert safe_next(value) == expected
+
+
+def test_step_chart_puts_dates_on_a_multi_day_axis() -> None:
+    one_day = ET.fromstring(
+        str(charts.step_chart("a", "t", [(at(0), 1), (at(90), 0)], y_label="y", x_label="x"))
+    )
+    two_days = ET.fromstring(
+        str(
+            charts.step_chart(
+                "b",
+                "t",
+                [(at(0), 1), (at(60), 0), (at(1500), 1), (at(1560), 0)],
+                y_label="y",
+                x_label="x",
+            )
+        )
+    )
+    assert "11:00" in [t.text for t in one_day.iter(f"{NS}text")]
+    assert "15 Jul 11:00" in [t.text for t in two_days.iter(f"{NS}text")]
