@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, post
+from litestar import Request, get, post
 from litestar.response import Redirect
 
 from hub import hookimpl
@@ -109,4 +109,8 @@ class PanelPlugin:
             flash(request, "Pinged the provider")
             return back(request)
 
-        return [ping]
+        @get(f"/admin/plugins/{NAME}/boom", guards=[require_admin], include_in_schema=False)
+        async def boom() -> None:
+            raise RuntimeError("the plugin broke")
+
+        return [ping, boom]

@@ -486,3 +486,18 @@ async def test_multi_session_event_shows_each_session_and_registration(
             assert "s2: failed: capacity reached" in t2.group(0)
             assert "https://video.test/j/s1?tk=t-2" in t2.group(0)
             assert "https://video.test/j/s2?tk=t-2" not in t2.group(0)
+
+
+async def test_errors_on_admin_pages_are_html_and_api_errors_stay_json(
+    admin: httpx.AsyncClient, api: httpx.AsyncClient
+) -> None:
+    bad_page = await admin.get("/admin/events?page=0")
+    assert bad_page.status_code == 400
+    assert bad_page.headers["content-type"].startswith("text/html")
+    assert "page must be a positive number" in bad_page.text
+    broken = await admin.get("/admin/plugins/panels/boom")
+    assert broken.status_code == 500 and broken.headers["content-type"].startswith("text/html")
+    assert "the plugin broke" not in broken.text  # details stay in the log
+    api_error = await api.get("/api/v1/events/nope")
+    assert api_error.status_code == 404
+    assert api_error.headers["content-type"] == "application/problem+json"
