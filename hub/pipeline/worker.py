@@ -16,7 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import select, update
+from sqlalchemy import and_, select, update
 
 from hub.config.schema import PipelineSection
 from hub.context import DeliveryContext, HubContext
@@ -136,25 +136,28 @@ class Worker:
 
     async def _call(self, row: Any) -> Outcome:
         f, e, t = tables.facts, tables.events, tables.tickets
+        # One query for the fact, its event and its ticket: this runs for every delivery.
+        query = (
+            select(
+                f,
+                e.c.body.label("event_body"),
+                t.c.body.label("ticket_body"),
+                t.c.status.label("ticket_status"),
+            )
+            .select_from(
+                f.outerjoin(e, e.c.id == f.c.event_id).outerjoin(
+                    t, and_(t.c.event_id == f.c.event_id, t.c.id == f.c.ticket_id)
+                )
+            )
+            .where(f.c.id == row.fact_id)
+        )
         async with self.hub.db.connect() as conn:
-            fact = (await conn.execute(select(f).where(f.c.id == row.fact_id))).one()
-            event_body = None
-            ticket_body = None
-            ticket_status = None
-            if fact.event_id is not None:
-                event_body = (
-                    await conn.execute(select(e.c.body).where(e.c.id == fact.event_id))
-                ).scalar()
-                if fact.ticket_id is not None:
-                    ticket = (
-                        await conn.execute(
-                            select(t.c.body, t.c.status).where(
-                                t.c.event_id == fact.event_id, t.c.id == fact.ticket_id
-                            )
-                        )
-                    ).first()
-                    if ticket is not None:
-                        ticket_body, ticket_status = ticket
+            fact = (await conn.execute(query)).one()
+        event_body, ticket_body, ticket_status = (
+            fact.event_body,
+            fact.ticket_body,
+            fact.ticket_status,
+        )
         if ticket_status == "refunded" and row.hook in SUPERSEDED_BY_REFUND:
             # The holder was refunded since: registering them now would only be undone by
             # the refund's delivery (which follows), costing provider calls and limits.
