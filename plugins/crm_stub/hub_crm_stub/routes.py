@@ -14,6 +14,8 @@ from litestar.params import Parameter
 from hub.context import HubContext
 from hub_crm_stub.contacts import Contact, load_contact, load_contacts
 
+MAX_OFFSET = 2**63 - 1  # SQL OFFSET is a 64-bit integer on PostgreSQL
+
 PREFIX = "/crm-stub"
 
 
@@ -24,7 +26,7 @@ def build_routes(hub: HubContext) -> list[Router]:
     async def list_contacts(
         email: str | None = None,
         limit: Annotated[int, Parameter(ge=1, le=10_000)] = 1000,
-        offset: Annotated[int, Parameter(ge=0)] = 0,
+        offset: Annotated[int, Parameter(ge=0, le=MAX_OFFSET)] = 0,
     ) -> list[Contact]:
         """Contacts ordered by address, with their tickets and attendance
         (``?email=`` finds one person, case-insensitively)."""

@@ -16,6 +16,8 @@ from litestar.params import Parameter
 from hub.context import HubContext
 from hub_ticketing_stub import emails, event_pages, render
 
+MAX_OFFSET = 2**63 - 1  # SQL OFFSET is a 64-bit integer on PostgreSQL
+
 PREFIX = "/ticketing-stub"
 HTML = "text/html"
 JSON = "application/json"
@@ -62,7 +64,7 @@ def build_routes(hub: HubContext) -> list[Router]:
         event_id: str | None = None,
         ticket_id: str | None = None,
         limit: Annotated[int, Parameter(ge=1, le=10_000)] = 1000,
-        offset: Annotated[int, Parameter(ge=0)] = 0,
+        offset: Annotated[int, Parameter(ge=0, le=MAX_OFFSET)] = 0,
     ) -> list[emails.Email]:
         """The confirmation and cancellation emails sent so far, oldest first."""
         return await emails.list_emails(
