@@ -10,6 +10,7 @@ an effect, which shows the measure can see one.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 import time
@@ -19,6 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from hub_zoom.settings import DEFAULT_WEBHOOK_TOLERANCE_SECONDS
 from hub_zoom.webhooks.verify import FUTURE_SKEW_SECONDS, signature
 
@@ -236,11 +238,25 @@ async def send(client: httpx.AsyncClient, url: str, attempt: Attempt) -> httpx.R
     return await client.post(url, content=attempt.body, headers=attempt.headers)
 
 
+# The admin card's "latest receipt" per kind (url_validation, delivery, refused): one row
+# each, overwritten, so an attack can only replace the latest refusal; checked apart, in
+# ``receipts_after_attacks``. Heartbeats of the shared budgets change by themselves.
+RECEIPTS = "zoom_webhook_receipts"
+NOT_EFFECTS = (*dbstate.LIVENESS_TABLES, RECEIPTS)
+
+
+async def receipts_after_attacks(zh: ZoomHub) -> dict[str, tuple[str, str | None]]:
+    """The receipts table by kind: (outcome, detail)."""
+    async with zh.runtime.db.connect() as conn:
+        rows = (await conn.execute(sa.text(f"SELECT kind, outcome, detail FROM {RECEIPTS}"))).all()
+    return {row.kind: (row.outcome, row.detail) for row in rows}
+
+
 async def run_attack(
     zh: ZoomHub, client: httpx.AsyncClient, name: str, attempts: list[Attempt]
 ) -> Outcome:
     url = f"{zh.url}/webhooks/zoom"
-    before = await dbstate.snapshot(zh.runtime.db)
+    before = await dbstate.snapshot(zh.runtime.db, exclude=NOT_EFFECTS)
     outcome = Outcome(name)
     for attempt in attempts:
         try:
@@ -263,7 +279,7 @@ async def run_attack(
             outcome.answers[answer] = outcome.answers.get(answer, 0) + 1
         outcome.leaked_token |= "encryptedToken" in response.text
     await zh.drain()
-    after = await dbstate.snapshot(zh.runtime.db)
+    after = await dbstate.snapshot(zh.runtime.db, exclude=NOT_EFFECTS)
     outcome.effects = sum(dbstate.changed_rows(before, after).values())
     return outcome
 
@@ -343,3 +359,8 @@ async def test_webhook_attacks_are_refused_or_without_effect(
         else:
             assert outcome.refused == outcome.attempts and outcome.accepted == 0, outcome
     assert attempts_total >= 70
+    # All the attacks left in the receipts: the latest refusal, one row per kind at most.
+    await asyncio.sleep(1.2)  # a throttled receipt is written up to a second late
+    receipts = await receipts_after_attacks(zh)
+    assert set(receipts) <= {"url_validation", "delivery", "refused"}, receipts
+    assert "refused" in receipts, receipts
