@@ -25,7 +25,7 @@ async def test_connect_zoom_through_the_emulators_oauth(
 
         visited: list[str] = []
         page.on("request", lambda request: visited.append(request.url))
-        await card.get_by_role("link", name="Connect").click()
+        await card.get_by_role("button", name="Connect", exact=True).click()
         await expect(page).to_have_url(f"{hub.url}/admin/integrations")
         # The browser itself went hub -> Zoom's consent page -> the hub's callback.
         hops = [u.split("?")[0] for u in visited]

@@ -127,7 +127,11 @@ async def test_connect_through_oauth_from_the_admin_page_and_disconnect(
         assert [a.label for a in zoom.actions] == ["Connect", "Test connection"]
 
         async with admin_session(zh.runtime) as admin:
-            start = await admin.client.get("/admin/plugins/zoom/connect")
+            await admin.page(INTEGRATIONS)
+            start = await admin.client.post(
+                "/admin/plugins/zoom/connect",
+                data={"_csrf_token": admin.token, "next": INTEGRATIONS},
+            )
             assert start.status_code == 303
             assert start.headers["location"].startswith(
                 f"{zh.zoom.oauth_base_url}/oauth/authorize?"

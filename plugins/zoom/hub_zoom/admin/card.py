@@ -116,7 +116,7 @@ async def _webhook_section(hub: HubContext, svc: ZoomService) -> tuple[str, Admi
 def _actions(svc: ZoomService, rows: dict[str, Any]) -> tuple[AdminAction, ...]:
     actions = []
     if svc.settings.auth == "authorization_code":
-        actions.append(AdminAction("Connect", f"{BASE}/connect", method="get"))
+        actions.append(AdminAction("Connect", f"{BASE}/connect"))
         row = rows.get(svc.primary_id)
         if row is not None and row.token_sealed:
             actions.append(

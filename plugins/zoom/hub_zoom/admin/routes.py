@@ -75,10 +75,15 @@ def _form_value(form: Any, name: str) -> str:
 
 
 def connection_routes(hub: HubContext) -> list[Any]:
-    @get("/connect")
+    @post("/connect")
     async def connect(request: Request[Any, Any, Any]) -> Redirect:
-        """Start the user authorization; Zoom's callback lands back on the admin page."""
-        return_to = safe_next(request.query_params.get("next")) or INTEGRATIONS
+        """Start the user authorization; Zoom's callback lands back on the admin page.
+
+        A form post (CSRF-checked), so another site cannot start an authorization in the
+        operator's browser.
+        """
+        form = await request.form()
+        return_to = safe_next(form.get("next")) or INTEGRATIONS
         try:
             url = await start_authorization(hub, return_to)
         except ApiProblem as exc:
