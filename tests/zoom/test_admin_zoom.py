@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from hub_zoom.admin import event_sections
 from hub_zoom.admin.card import zoom_card
 from hub_zoom.admin.event_sections import zoom_event_sections
 from hub_zoom.settings import REQUIRED_SCOPES
@@ -232,7 +234,9 @@ async def held_and_recorded(zh: ZoomHub, event_id: str) -> str:
     return meeting_id
 
 
-async def test_recordings_share_download_and_delete(zoom_hub_factory: Callable[..., Any]) -> None:
+async def test_recordings_share_download_and_delete(
+    zoom_hub_factory: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     async with zoom_hub_factory() as zh:
         meeting_id = await held_and_recorded(zh, "ev-rec")
         recording = zh.zoom.state.meetings[int(meeting_id)].instances[-1].recording
@@ -279,6 +283,16 @@ async def test_recordings_share_download_and_delete(zoom_hub_factory: Callable[.
             again = await admin.client.get(download.url)
             assert (again.status_code, again.headers["location"]) == (303, page)
             assert "No recording file" in flashes_of(await admin.page(page))
+
+        # Zoom answering slowly costs the page a bounded wait, not the whole section.
+        monkeypatch.setattr(event_sections, "ZOOM_LOOKUP_SECONDS", 0.3)
+        slow = {"rules": [{"route": "GET */recordings/settings", "latency_ms": 3000}]}
+        await control(zh, "/faults", slow)
+        started = time.monotonic()
+        listed = section(await zoom_event_sections(zh.runtime.hub, "ev-rec"), "Recordings")
+        assert time.monotonic() - started < 2.5
+        assert "did not answer within 0.3 s" in facts(listed)[f"Sharing of meeting {meeting_id}"]
+        assert listed.table is not None and len(listed.table.rows) == 1
 
 
 async def test_webinar_panelists_added_and_removed(zoom_hub_factory: Callable[..., Any]) -> None:

@@ -8,6 +8,7 @@ webinar's panelists, each with its buttons.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from sqlalchemy import case, func, select
@@ -25,6 +26,9 @@ from hub_zoom.service import PROVIDER, service
 from hub_zoom.storage import tables
 
 MAX_REGISTRANT_ROWS = 200
+# What the page may wait for Zoom (the Zoom client retries in place when Zoom is slow or
+# down); past it, the section says so and the rest of the page, read locally, still shows.
+ZOOM_LOOKUP_SECONDS = 4.0
 # Failures first: they are what an operator opens the page for.
 _ORDER = {"failed": 0, "pending": 1, "cancel_pending": 2, "cancelled": 3, "skipped": 4}
 
@@ -112,11 +116,15 @@ async def _sharing(hub: HubContext, event_id: str, meeting_ids: set[str]) -> lis
     for meeting_id in sorted(meeting_ids):
         row = by_id.get(meeting_id)
         connection_id = row.connection_id if row else None
+        client = service(hub).client(connection_id)
         try:
-            settings = await service(hub).client(connection_id).get_recording_settings(meeting_id)
+            async with asyncio.timeout(ZOOM_LOOKUP_SECONDS):
+                settings = await client.get_recording_settings(meeting_id)
             value = str(settings.get("share_recording") or "unknown")
         except ZoomApiError as exc:
             value = f"unknown (Zoom: {exc.message})"
+        except TimeoutError:
+            value = f"unknown (Zoom did not answer within {ZOOM_LOOKUP_SECONDS:g} s)"
         facts.append(AdminFact(f"Sharing of meeting {meeting_id}", value))
     return facts
 
@@ -171,9 +179,13 @@ async def panelists_section(hub: HubContext, event_id: str) -> AdminSection | No
         ),
     )
     try:
-        webinars = await panelists.list_for_event(hub, event_id)
+        async with asyncio.timeout(ZOOM_LOOKUP_SECONDS):
+            webinars = await panelists.list_for_event(hub, event_id)
     except ApiProblem as exc:
         return AdminSection(title="Panelists", actions=(add,), note=f"Zoom: {exc.detail}")
+    except TimeoutError:
+        note = f"Zoom did not answer within {ZOOM_LOOKUP_SECONDS:g} s; reload to try again."
+        return AdminSection(title="Panelists", actions=(add,), note=note)
     seen: dict[str, dict[str, Any]] = {}
     for webinar in webinars:
         for p in webinar["panelists"]:
