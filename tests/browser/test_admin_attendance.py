@@ -64,6 +64,17 @@ async def test_attendance_chart_after_a_simulated_meeting(
             ).to_be_visible()
         await screenshot(page, "event")
 
+        # The plugin's buttons work from the page: a download through the hub, a repair.
+        async with page.expect_download() as downloading:
+            await recordings.get_by_role("link", name="Download").first.click()
+        saved = await (await downloading.value).path()
+        sizes = {hub.zoom.config.recording_video_size, hub.zoom.config.recording_audio_size}
+        assert saved is not None and saved.stat().st_size in sizes
+        await page.get_by_role("button", name="Reconcile").click()
+        await expect(page.locator("#flash")).to_contain_text(
+            "Reconciled: 0 added, 0 cancelled, 3 unchanged."
+        )
+
         await page.goto(f"{hub.url}/admin/analytics")
         await expect(page.locator("#analytics svg").first).to_be_visible()
         assert await page.locator("#analytics svg").count() >= 2
