@@ -36,6 +36,7 @@ from hub.storage.database import Database
 
 MAX_GROUP = 256  # operations per transaction: bounds one commit's latency and its memory
 GROUP_ATTEMPTS = 2  # tries of a whole group before it is split into single operations
+POSTGRES_WRITERS = 2  # groups in flight at once on PostgreSQL (SQLite: one writer)
 SINGLE_ATTEMPTS = 3  # a lone operation losing a unique-key race re-reads and answers again
 
 TicketKey = tuple[str, str]
@@ -254,25 +255,34 @@ class _Item:
 
 
 class GroupCommit:
-    """Queues operations and stores them in groups, one group at a time per process."""
+    """Queues operations and stores them in groups.
+
+    SQLite has one writer, so one group is stored at a time. PostgreSQL takes
+    :data:`POSTGRES_WRITERS` groups at once: while one waits for its commit to reach the
+    disk, the next is already being written (row locks and unique keys order them).
+    """
 
     def __init__(self, db: Database, *, max_group: int = MAX_GROUP) -> None:
         self.db = db
         self.max_group = max_group
+        self.writers = POSTGRES_WRITERS if db.is_postgres else 1
         self._queue: list[_Item] = []
-        self._drainer: asyncio.Task[None] | None = None
+        self._drainers: set[asyncio.Task[None]] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     async def submit(self, op: Op) -> Any:
         """Store ``op`` with whatever else is queued; its result once the group committed."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
-        drainer = self._drainer
-        if drainer is not None and drainer.get_loop() is not loop:
+        if self._loop is not loop:
             # Another event loop (a test's, a CLI command's) left it: start afresh here.
-            drainer, self._queue = None, []
+            self._loop, self._queue, self._drainers = loop, [], set()
         self._queue.append(_Item(op, future))
-        if drainer is None or drainer.done():
-            self._drainer = loop.create_task(self._drain(), name="hub-group-commit")
+        # A drainer that found the queue empty is done at once (no await in between), but
+        # leaves the set only later: count the live ones.
+        self._drainers = {d for d in self._drainers if not d.done()}
+        if len(self._drainers) < self.writers:
+            self._drainers.add(loop.create_task(self._drain(), name="hub-group-commit"))
         return await future
 
     async def _drain(self) -> None:
