@@ -14,10 +14,9 @@ it gets its 202. Afterwards: the same exact counts as the fault run, every 202 k
 (a ``ticket.sold`` fact per ticket, one delivery each), and no duplicate on Zoom.
 
 It runs on SQLite, the single-process deployment whose durability after a SIGKILL rests
-on the WAL alone. PostgreSQL's crash paths (advisory refresh lock released by a dying
-session, claims by SKIP LOCKED) are proven by test_zoom_processes.py, which kills the
-process holding the refresh lock, and by tests/core/test_crash.py; running this run on
-both databases as well would not fit the suite's time budget (docs/reliability.md).
+on the WAL alone, and on PostgreSQL (advisory refresh lock released by the dying session,
+leases given back to the next process); ``HUB_RELIABILITY_PG_SHARE`` scales the PostgreSQL
+run down if the suite's time budget needs it.
 """
 
 from __future__ import annotations
@@ -53,6 +52,7 @@ from tests.reliability.support.zoomload import (
     verify,
     wait_until_drained,
 )
+from tests.support.databases import fresh_database, postgres_url
 
 SCALE = float(os.environ.get("HUB_RELIABILITY_SCALE", "1"))
 SEED = int(os.environ.get("HUB_RELIABILITY_SEED", "20261127"))
@@ -61,8 +61,13 @@ TOKEN = "/oauth/token"
 HELD_SECONDS = 2.0
 
 
-def plan() -> LoadPlan:
-    return LoadPlan(webinar_tickets=int(5000 * SCALE), meeting_tickets=int(2000 * SCALE))
+PG_SHARE = float(os.environ.get("HUB_RELIABILITY_PG_SHARE", "1"))
+
+
+def plan(share: float = 1.0) -> LoadPlan:
+    return LoadPlan(
+        webinar_tickets=int(5000 * SCALE * share), meeting_tickets=int(2000 * SCALE * share)
+    )
 
 
 def in_flight(stats: dict[str, Any], fragment: str) -> int:
@@ -127,8 +132,22 @@ async def wait_for(control_url: str, count: int) -> None:
 async def test_sigkill_three_times_loses_and_duplicates_nothing(
     sqlite_url: str, tmp_path: Path
 ) -> None:
-    db_url = sqlite_url
-    load = plan()
+    await run(sqlite_url, tmp_path, plan())
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+@pytest.mark.timeout(1200)
+@pytest.mark.skipif(postgres_url() is None, reason="set HUB_TEST_POSTGRES_URL")
+async def test_sigkill_three_times_loses_and_duplicates_nothing_on_postgresql(
+    tmp_path: Path,
+) -> None:
+    """The same run on PostgreSQL (``PG_SHARE`` of the size)."""
+    with fresh_database("postgres", tmp_path) as db_url:
+        await run(db_url, tmp_path, plan(PG_SHARE))
+
+
+async def run(db_url: str, tmp_path: Path, load: LoadPlan) -> None:
     rules = fault_rules(seed=11)
     rng = random.Random(SEED)
     zoom = EmulatorProcess(tmp_path, webinar_capacity=load.webinar_tickets + 1000, seed=11)
