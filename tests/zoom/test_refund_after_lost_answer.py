@@ -81,9 +81,7 @@ async def test_refund_cancels_on_zoom_a_registration_whose_answer_was_lost(
             await zh.runtime.ingestor.refund_ticket(Refund(ticket_id=ticket_id, event_id="ev-1"))
         await zh.drain()
 
-        on_zoom = {
-            r["email"]: r["status"] for r in await zoom_registrants(zh, meeting.meeting_id)
-        }
+        on_zoom = {r["email"]: r["status"] for r in await zoom_registrants(zh, meeting.meeting_id)}
         assert on_zoom.get("t-00000@example.com") == "cancelled", on_zoom
         assert on_zoom.get("t-00001@example.com") == "cancelled", on_zoom
         assert "t-00002@example.com" not in on_zoom
