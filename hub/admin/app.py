@@ -17,13 +17,14 @@ from urllib.parse import quote
 
 from litestar import Request, Response, Router
 from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import MutableScopeHeaders
 from litestar.exceptions import HTTPException
 from litestar.middleware.csrf import CSRFMiddleware
 from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.static_files import create_static_files_router
 from litestar.status_codes import HTTP_401_UNAUTHORIZED, HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.template.config import TemplateConfig
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from hub.admin import login_routes, page_routes
 from hub.admin.auth import SESSION_MAX_SECONDS, AdminSignInRequired, require_admin
@@ -71,10 +72,22 @@ def only_under_admin(factory: Callable[[ASGIApp], ASGIApp]) -> Callable[[ASGIApp
     return middleware
 
 
-def _add_security_headers(response: Response[Any]) -> Response[Any]:
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    return response
+def security_headers(app: ASGIApp) -> ASGIApp:
+    """Adds SECURITY_HEADERS to every /admin response (core pages, plugin routes, static
+    files and error pages alike) unless the response set its own."""
+
+    async def asgi(scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableScopeHeaders.from_message(message)
+                for name, value in SECURITY_HEADERS.items():
+                    if name not in headers:
+                        headers[name] = value
+            await send(message)
+
+        await app(scope, receive, send_with_headers)
+
+    return asgi
 
 
 def _sign_in_required(request: Request[Any, Any, Any], exc: AdminSignInRequired) -> Response[Any]:
@@ -144,6 +157,7 @@ def _error_page(request: Request[Any, Any, Any], status: int, message: str) -> R
         csrf_input="",
         request=request,
     )
+    # Error responses leave by the exception handler, outside the header middleware.
     return Response(html, status_code=status, media_type="text/html", headers=SECURITY_HEADERS)
 
 
@@ -178,7 +192,7 @@ def admin_wiring(
         cookie_httponly=True,
         cookie_samesite="lax",
     )
-    middleware: list[Any] = []
+    middleware: list[Any] = [only_under_admin(security_headers)]
     if settings.session_key is not None:
         session = CookieBackendConfig(
             secret=settings.session_key,
@@ -195,12 +209,10 @@ def admin_wiring(
         path="/",
         route_handlers=page_routes.ROUTES,
         guards=[require_admin],
-        after_request=_add_security_headers,
     )
     public_pages = Router(
         path="/",
         route_handlers=[login_routes.login_form, login_routes.login, login_routes.logout],
-        after_request=_add_security_headers,
     )
     static = create_static_files_router(
         path=f"{PREFIX}/static",

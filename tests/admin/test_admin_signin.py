@@ -196,12 +196,19 @@ async def test_api_and_webhooks_are_untouched_by_admin_cookies_and_csrf(
     assert health.status_code == 200 and "set-cookie" not in health.headers
 
 
-async def test_admin_pages_send_security_headers(admin: httpx.AsyncClient) -> None:
-    response = await admin.get("/admin/integrations")
-    assert response.headers["x-frame-options"] == "DENY"
-    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
-    assert "script-src 'self'" in response.headers["content-security-policy"]
-    assert response.headers["cache-control"] == "no-store"
+async def test_admin_responses_send_security_headers(admin: httpx.AsyncClient) -> None:
+    token = await form_token(admin, "/admin/integrations")
+    responses = {
+        "page": await admin.get("/admin/integrations"),
+        "plugin route": await admin.post("/admin/plugins/panels/ping", data={"_csrf_token": token}),
+        "csrf refusal": await admin.post("/admin/plugins/panels/ping", data={}),
+        "not found": await admin.get("/admin/events/nope"),
+    }
+    for what, response in responses.items():
+        assert response.headers.get("x-frame-options") == "DENY", what
+        csp = response.headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp, what
+    assert responses["page"].headers["cache-control"] == "no-store"
 
 
 async def test_htmx_is_served_by_the_hub(anon: httpx.AsyncClient) -> None:
