@@ -7,15 +7,18 @@ import io
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import msgspec
 import pytest
 import sqlalchemy as sa
 
+from hub.admin import attendance_view
 from hub.api.app import create_app
 from hub.config.schema import HubConfig
-from hub.models import MeetingDetails, Registration
+from hub.models import AttendanceReport, MeetingDetails, Registration
 from hub.runtime import HubRuntime
 from hub.storage import tables
 from tests.admin.conftest import browser, form_token, sign_in
@@ -134,6 +137,14 @@ async def test_event_page_shows_meeting_registrants_and_attendance_chart(
     assert sum(int(b.rsplit(": ", 1)[1]) for b in bars) == 3
     assert "Guest &lt;b&gt;Visitor&lt;/b&gt;" in page and "<b>Visitor</b>" not in page
     assert "2 of 3 ticket holders attended; at most 3 in the room at once." in page
+    # The per-person intervals the chart is drawn from are kept with the report.
+    stored = (await api.get("/api/v1/events/ev-1/attendance")).json()
+    t2 = next(r for r in stored["records"] if r["ticket_id"] == "t-2")
+    assert len(t2["intervals"]) == 2
+    points = attendance_view.occupancy(
+        msgspec.convert(stored, AttendanceReport, strict=False).records
+    )
+    assert (datetime(2030, 7, 15, 11, 30, tzinfo=UTC), 1) in points  # t-2 out for ten minutes
 
 
 async def test_attendance_csv_has_a_row_per_person(
