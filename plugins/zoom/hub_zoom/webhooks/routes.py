@@ -137,10 +137,25 @@ async def _verify_and_store(
         event_type=event,
         payload=envelope,
         account_id=account_id or connection.account_id,
+        **_recording_order(event, payload),
     )
     outcome = "stored" if stored else "duplicate"
     await receipts.record(hub, receipts.DELIVERY, outcome, event_type=event, account_id=account_id)
     return _json({"status": outcome})
+
+
+def _recording_order(event: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """Recording events of one meeting run one after another, in arrival order.
+
+    Each rebuilds the meeting's recording from what the previous one reported (the
+    recording type and times only arrive with ``recording.completed``); run side by side,
+    ``recording.transcript_completed`` could rebuild from a report not yet written and
+    drop them.
+    """
+    obj = payload.get("object")
+    if not event.startswith("recording.") or not isinstance(obj, dict) or not obj.get("id"):
+        return {}
+    return {"order_key": f"recording:{obj['id']}", "barrier": True}
 
 
 def receiver(hub: HubContext) -> Any:
