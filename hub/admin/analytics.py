@@ -12,7 +12,7 @@ them; cancelled events are listed but left out of totals.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import msgspec
@@ -57,6 +57,8 @@ class Totals(msgspec.Struct, kw_only=True, frozen=True):
 
 class Analytics(msgspec.Struct, kw_only=True, frozen=True):
     generated_at: datetime
+    since: date | None  # events starting on or after this day (UTC), when asked
+    until: date | None  # events starting on or before this day (UTC), when asked
     totals: Totals
     events: list[EventFigures]
     by_month: list[PeriodFigures]
@@ -141,7 +143,11 @@ def summarise(items: Sequence[tuple[EventFigures, float]]) -> tuple[Totals, list
     return totals, by_month
 
 
-async def compute_analytics(db: Database) -> Analytics:
+async def compute_analytics(
+    db: Database, since: date | None = None, until: date | None = None
+) -> Analytics:
+    """Every event's figures (or those starting between ``since`` and ``until``, inclusive,
+    by UTC day), their monthly and overall summaries."""
     e, t, a = tables.events, tables.tickets, tables.attendance_reports
     async with db.connect() as conn:
         events = (await conn.execute(select(e.c.id, e.c.status, e.c.body))).all()
@@ -162,10 +168,18 @@ async def compute_analytics(db: Database) -> Analytics:
         event_figures(row.id, row.body, row.status, int(sold.get(row.id, 0)), reports.get(row.id))
         for row in events
     ]
+    items = [
+        item
+        for item in items
+        if (since is None or item[0].starts_at.date() >= since)
+        and (until is None or item[0].starts_at.date() <= until)
+    ]
     items.sort(key=lambda item: (item[0].starts_at, item[0].event_id))
     totals, by_month = summarise(items)
     return Analytics(
         generated_at=datetime.now(UTC),
+        since=since,
+        until=until,
         totals=totals,
         events=[f for f, _ in items],
         by_month=by_month,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import date
 from typing import Annotated, Any
 
 import msgspec
@@ -17,6 +18,7 @@ from hub.admin.analytics import compute_analytics
 from hub.admin.flash import flash
 from hub.admin.redirects import back
 from hub.admin.rendering import page
+from hub.api.analytics_routes import check_range
 from hub.api.delivery_routes import MAX_ID, replay
 from hub.api.event_routes import attendance_csv
 from hub.api.problems import ApiProblem
@@ -208,8 +210,11 @@ async def retry_delivery(
 
 
 @get("/admin/analytics", include_in_schema=False)
-async def analytics(request: Request[Any, Any, Any]) -> Template:
-    figures = await compute_analytics(_runtime(request).db)
+async def analytics(
+    request: Request[Any, Any, Any], since: date | None = None, until: date | None = None
+) -> Template:
+    check_range(since, until)
+    figures = await compute_analytics(_runtime(request).db, since, until)
     recent = [f for f in figures.events if f.status != "cancelled"][-RECENT_EVENTS_IN_CHARTS:]
     event_labels = [f.title for f in recent]
     months = [p.period for p in figures.by_month]

@@ -208,6 +208,20 @@ async def test_analytics_api_figures_come_from_the_data(
     ]
     assert [e["event_id"] for e in body["events"]] == ["ev-1", "ev-2"]  # by start date
 
+    august = (await api.get("/api/v1/analytics?since=2030-08-01&until=2030-08-31")).json()
+    assert [e["event_id"] for e in august["events"]] == ["ev-2"]
+    assert (august["since"], august["until"], august["totals"]["registrants"]) == (
+        "2030-08-01",
+        "2030-08-31",
+        1,
+    )
+    backwards = await api.get("/api/v1/analytics?since=2030-08-01&until=2030-07-01")
+    assert backwards.status_code == 400 and backwards.json()["errors"][0]["field"] == "until"
+    not_a_date = await api.get("/api/v1/analytics?since=yesterday")
+    assert not_a_date.status_code == 400 and "since" in not_a_date.text
+    july_page = (await admin.get("/admin/analytics?since=2030-07-01&until=2030-07-31")).text
+    assert 'value="2030-07-01"' in july_page and 'data-event-id="ev-2"' not in july_page
+
     page = (await admin.get("/admin/analytics")).text
     section = page.split('id="analytics"', 1)[1]
     assert len(re.findall(r"<svg id=", section)) == 4
@@ -221,7 +235,16 @@ async def test_analytics_is_in_the_openapi_schema(api: httpx.AsyncClient) -> Non
     assert operation["security"] == [{"apiKey": []}]
     ref = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
     component = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
-    assert set(component["properties"]) == {"generated_at", "totals", "events", "by_month"}
+    assert set(component["properties"]) == {
+        "generated_at",
+        "since",
+        "until",
+        "totals",
+        "events",
+        "by_month",
+    }
+    params = {p["name"]: p for p in operation["parameters"]}
+    assert params["since"]["schema"]["oneOf"][0]["format"] == "date"
     assert not any(path.startswith("/admin") for path in schema["paths"])
 
 
