@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import MediaType, Request, get, post
+from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
 from hub.admin.auth import admin_settings, is_signed_in, sign_in, sign_out
@@ -53,12 +54,15 @@ def _login_form(
 
 
 @get("/admin/login", include_in_schema=False, media_type=MediaType.HTML)
-async def login_form(request: Request[Any, Any, Any], next: str | None = None) -> Any:
+async def login_form(
+    request: Request[Any, Any, Any],
+    next_page: Annotated[str | None, Parameter(query="next")] = None,
+) -> Any:
     if not admin_settings(request).enabled:
         return _disabled(request)
     if is_signed_in(request):
-        return Redirect(path=safe_next(next) or HOME, status_code=303)
-    return _login_form(request, safe_next(next), None)
+        return Redirect(path=safe_next(next_page) or HOME, status_code=303)
+    return _login_form(request, safe_next(next_page), None)
 
 
 @post("/admin/login", include_in_schema=False, status_code=303, media_type=MediaType.HTML)

@@ -60,6 +60,8 @@ async def test_wrong_password_is_refused_and_gives_no_session(anon: httpx.AsyncC
     )
     assert response.status_code == 401
     assert "Wrong password." in response.text and 'id="login-form"' in response.text
+    assert response.headers["content-type"].startswith("text/html")
+    assert (await anon.get("/admin/login")).headers["content-type"].startswith("text/html")
     assert "hub_admin_session" not in set_cookies(response)
     assert (await anon.get("/admin/integrations")).status_code == 303
 
@@ -70,7 +72,9 @@ async def test_right_password_opens_a_session_and_sign_out_closes_it(
     response = await sign_in(anon)
     assert response.headers["location"] == "/admin/integrations"
     for path in [*PAGES[1:4], "/admin/deliveries", "/admin/analytics"]:
-        assert (await anon.get(path)).status_code == 200, path
+        page = await anon.get(path)
+        assert page.status_code == 200, path
+        assert page.headers["content-type"].startswith("text/html"), path
     token = await form_token(anon, "/admin/integrations")
     response = await anon.post("/admin/logout", data={"_csrf_token": token})
     assert response.status_code == 303
