@@ -112,7 +112,7 @@ async def event_rows(
 ) -> Template:
     """The events table body alone, polled by htmx to keep sync states current."""
     context = await _events_context(request, _page_number(page_number))
-    return page(request, "_event_rows.html", **context)
+    return page(request, "_event_rows.html", fragment=True, **context)
 
 
 @get("/admin/events/{event_id:str}", include_in_schema=False)

@@ -70,16 +70,18 @@ def page(
     status_code: int = 200,
     active: str = "",
     title: str = "",
+    fragment: bool = False,
     **context: Any,
 ) -> Template:
     """Render ``template`` with what the layout needs (flash messages, the active nav
-    entry, the path forms return to)."""
+    entry, the path forms return to). A ``fragment`` (polled by htmx) leaves the flash
+    messages for the next whole page."""
     path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return Template(
         template_name=template,
         status_code=status_code,
         context={
-            "flashes": take_flashes(request),
+            "flashes": [] if fragment else take_flashes(request),
             "active": active,
             "title": title,
             "here": path,

@@ -269,6 +269,11 @@ async def test_events_list_shows_sync_state_and_refreshes_it(
     assert fragment.lstrip().startswith('<tbody id="events-rows"')
     assert 'data-sync-state="failed"' in fragment
     assert "<html" not in fragment
+    # A poll does not eat a message meant for the next whole page.
+    token = await form_token(admin, "/admin/events")
+    await admin.post("/admin/plugins/panels/ping", data={"_csrf_token": token})
+    await admin.get("/admin/fragments/events", headers={"HX-Request": "true"})
+    assert "Pinged the provider" in (await admin.get("/admin/events")).text
 
 
 async def test_plugin_card_and_sections_render_with_actions_and_csrf(
