@@ -80,6 +80,10 @@ def pair(marks: Iterable[Mark], close_at: datetime | None) -> dict[str, list[Int
 
 def pair_one(marks: list[tuple[str, datetime]], close_at: datetime | None) -> list[Interval]:
     """:func:`pair` for the (action, time) marks of one connection; sorts ``marks``."""
+    if len(marks) == 2:  # one join and its leave, the usual case: nothing to sort
+        (first, at), (second, until) = marks
+        if first == "join" and second == "leave" and at <= until:
+            return [Interval(at, until)]
     marks.sort(key=lambda m: (m[1], m[0] != "join"))
     intervals: list[Interval] = []
     opened: datetime | None = None

@@ -90,34 +90,37 @@ def webhook_connections(
     session_key: str, uuid: str, events: Iterable[ParticipantEvent], close_at: datetime | None
 ) -> list[Connection]:
     """Joins and leaves paired per connection; open ones are closed at ``close_at``."""
-    by_key: dict[str, list[RowMark]] = {}
+    marks_of: dict[str, list[tuple[str, datetime]]] = {}
+    who: dict[str, Identity] = {}
     for event in events:
-        if event.action in (JOIN, LEAVE):
-            by_key.setdefault(event.participant_key, []).append(
-                (event.action, event.at, event.registrant_id, event.email, event.name)
-            )
+        if event.action not in (JOIN, LEAVE):
+            continue
+        key = event.participant_key
+        known = who.get(key)
+        if known is None or (not known[0] and event.registrant_id):
+            who[key] = (event.registrant_id, event.email, event.name)
+        marks_of.setdefault(key, []).append((event.action, event.at))
     result: list[Connection] = []
-    for key, marks in by_key.items():
-        result.extend(connection_intervals(session_key, uuid, key, marks, close_at))
+    for key, marks in marks_of.items():
+        result.extend(connection_intervals(session_key, uuid, key, who[key], marks, close_at))
     return result
 
 
-RowMark = tuple[str, datetime, str | None, str | None, str | None]
-"""One join or leave of one connection: (action, time, registrant id, email, name)."""
+Identity = tuple[str | None, str | None, str | None]
+"""Who a connection is: (registrant id, email, name) of its first row, or of the first
+row carrying a registrant id when the first did not (a late id still attributes it)."""
 
 
 def connection_intervals(
-    session_key: str, uuid: str, key: str, marks: list[RowMark], close_at: datetime | None
+    session_key: str,
+    uuid: str,
+    key: str,
+    ident: Identity,
+    marks: list[tuple[str, datetime]],
+    close_at: datetime | None,
 ) -> list[Connection]:
-    """The connections of one participant key, from its marks in the order they were stored.
-
-    The person is named by the first mark, or by the first one carrying a registrant id
-    when the first did not (a late ``registrant_id`` still attributes the connection).
-    """
-    ident = marks[0]
-    if not ident[2]:
-        ident = next((m for m in marks if m[2]), ident)
-    _, _, registrant_id, email, name = ident
+    """The connections of one participant key from its (action, time) marks."""
+    registrant_id, email, name = ident
     person = person_identity(registrant_id, email, None if name else key, name)
     return [
         Connection(
@@ -130,7 +133,7 @@ def connection_intervals(
             interval=interval,
             source="webhook",
         )
-        for interval in pair_one([(m[0], m[1]) for m in marks], close_at)
+        for interval in pair_one(marks, close_at)
     ]
 
 

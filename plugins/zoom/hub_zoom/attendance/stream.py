@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from hub.context import HubContext
-from hub_zoom.attendance.reconcile import Connection, InstanceData, RowMark, connection_intervals
+from hub_zoom.attendance.reconcile import Connection, Identity, InstanceData, connection_intervals
 from hub_zoom.attendance.store import INSTANCE_KEY, JOIN, LEAVE
 from hub_zoom.storage import tables
 
@@ -52,13 +52,14 @@ async def stream_connections(
     found: dict[str, list[tuple[datetime, int, list[Connection]]]] = {u: [] for u in instances}
     current: tuple[str, str] | None = None
     first: tuple[datetime, int] | None = None
-    marks: list[RowMark] = []
+    ident: Identity = (None, None, None)
+    marks: list[tuple[str, datetime]] = []
 
     def flush() -> None:
         if current is None or first is None or not marks:
             return
         data = instances[current[0]]
-        made = connection_intervals(data.session_key, data.uuid, current[1], marks, data.end)
+        made = connection_intervals(data.session_key, data.uuid, current[1], ident, marks, data.end)
         found[current[0]].append((first[0], first[1], made))
 
     async with hub.db.connect() as conn:
@@ -70,7 +71,10 @@ async def stream_connections(
                 if current is None or key != current[1] or uuid != current[0]:
                     flush()
                     current, first, marks = (uuid, key), (at, row_id), []
-                marks.append((action, at, registrant_id, email, name))
+                    ident = (registrant_id, email, name)
+                elif registrant_id and not ident[0]:
+                    ident = (registrant_id, email, name)
+                marks.append((action, at))
     flush()
     for uuid, connections in found.items():
         connections.sort(key=lambda c: (c[0], c[1]))
