@@ -341,8 +341,9 @@ def run(work: Path, quick: bool) -> Section:
         f"{built['attended']:,} attendees who attended; the plain aggregate's "
         f"{fmt(sql['minutes'], 0)} counts the second devices' overlap twice.",
         "The builder reads the event, tickets, registrants and participant rows through "
-        "the hub's async database (aiosqlite) and decodes each ticket body; the baseline "
-        "is one aggregate query on the stdlib driver.",
+        "the hub's async database (SQLAlchemy, SQLite statements on the event loop's "
+        "thread), streams the participant rows connection by connection and decodes each "
+        "ticket body; the baseline is one aggregate query on the stdlib driver.",
     ]
     section.seconds = time.monotonic() - started
     return section

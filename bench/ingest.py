@@ -149,21 +149,22 @@ def run(work: Path, quick: bool) -> Section:
                 ratio,
             )
         )
-        if r["workers"]:
-            section.goals.append(
-                Goal(
-                    f"ingest {r['backend']} (workers on) >= 60% of the trivial endpoint",
-                    f"{ratio:.0%}",
-                    ratio >= GOAL_RATIO,
-                )
+        # Both: 'on' is the production default, 'off' is ingest alone (`hub worker` apart).
+        mode = "workers on" if r["workers"] else "workers off"
+        section.goals.append(
+            Goal(
+                f"ingest {r['backend']} ({mode}) >= 60% of the trivial endpoint",
+                f"{ratio:.0%}",
+                ratio >= GOAL_RATIO,
             )
-            section.goals.append(
-                Goal(
-                    f"ingest {r['backend']} (workers on) p99 <= 20 ms at 32 connections",
-                    f"{tickets.p99_ms:.1f} ms",
-                    tickets.p99_ms <= GOAL_P99_MS,
-                )
+        )
+        section.goals.append(
+            Goal(
+                f"ingest {r['backend']} ({mode}) p99 <= 20 ms at 32 connections",
+                f"{tickets.p99_ms:.1f} ms (trivial endpoint: {noop.p99_ms:.1f} ms)",
+                tickets.p99_ms <= GOAL_P99_MS,
             )
+        )
     section.notes += [
         f"{CONNECTIONS} keep-alive connections, closed loop; {rounds} alternating rounds of "
         f"{duration:g} s per endpoint"

@@ -194,7 +194,7 @@ def run(work: Path, quick: bool) -> Section:
     section = Section("sync", "3. Rate-limited sync: a webinar's holders registered on Zoom")
     started = time.monotonic()
     tickets, scale = (300, 1.0) if quick else (10_000, 1.0)
-    single_tickets, single_scale = (150, 4.0) if quick else (2_400, 4.0)
+    single_tickets, single_scale = (150, 4.0) if quick else (1_500, 4.0)
     minimum = math.ceil(tickets / BATCH) / HEAVY_PER_SECOND
     # Generous: the pipeline, not Zoom, has been the limit (see findings), and an
     # incomplete run says less than a slow one.
