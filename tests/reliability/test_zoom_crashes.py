@@ -15,8 +15,8 @@ it gets its 202. Afterwards: the same exact counts as the fault run, every 202 k
 
 It runs on SQLite, the single-process deployment whose durability after a SIGKILL rests
 on the WAL alone, and on PostgreSQL (advisory refresh lock released by the dying session,
-leases given back to the next process); ``HUB_RELIABILITY_PG_SHARE`` scales the PostgreSQL
-run down if the suite's time budget needs it.
+leases given back to the next process), there at half the size by default
+(``HUB_RELIABILITY_PG_SHARE``, 1 = the full size) to keep the suite's time budget.
 """
 
 from __future__ import annotations
@@ -61,7 +61,9 @@ TOKEN = "/oauth/token"
 HELD_SECONDS = 2.0
 
 
-PG_SHARE = float(os.environ.get("HUB_RELIABILITY_PG_SHARE", "1"))
+# Half the size on PostgreSQL by default: the suite's time budget on a 2-core machine
+# (the fault run carries the full size on both databases).
+PG_SHARE = float(os.environ.get("HUB_RELIABILITY_PG_SHARE", "0.5"))
 
 
 def plan(share: float = 1.0) -> LoadPlan:
@@ -142,7 +144,7 @@ async def test_sigkill_three_times_loses_and_duplicates_nothing(
 async def test_sigkill_three_times_loses_and_duplicates_nothing_on_postgresql(
     tmp_path: Path,
 ) -> None:
-    """The same run on PostgreSQL (``PG_SHARE`` of the size)."""
+    """The same run on PostgreSQL (``PG_SHARE`` of the size: 3,500 tickets by default)."""
     with fresh_database("postgres", tmp_path) as db_url:
         await run(db_url, tmp_path, plan(PG_SHARE))
 
