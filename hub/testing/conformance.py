@@ -31,6 +31,7 @@ truth). pytest collects the inherited ``test_*`` methods::
 from __future__ import annotations
 
 import abc
+import itertools
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
@@ -245,3 +246,17 @@ class ProviderConformance(abc.ABC):
             assert abs(record.minutes - 30) < 0.01
             assert record.sessions_count >= 1
             assert record.attended
+            _check_intervals(record)
+
+
+def _check_intervals(record: AttendanceRecord) -> None:
+    """Intervals are optional, but when reported they are what the admin page draws as
+    "people in the room", so they must agree with the record's own figures."""
+    if not record.intervals:
+        return
+    spans = record.intervals
+    assert all(start < end for start, end in spans), "an interval ends before it starts"
+    assert all(a[1] < b[0] for a, b in itertools.pairwise(spans)), "intervals not merged and sorted"
+    assert spans[0][0] == record.first_join and spans[-1][1] == record.last_leave
+    covered = sum((end - start).total_seconds() for start, end in spans) / 60
+    assert abs(covered - record.minutes) < 0.01, "intervals disagree with minutes"

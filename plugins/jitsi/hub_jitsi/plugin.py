@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from hub import hookimpl
-from hub.attendance import attended_minutes, met_threshold
+from hub.attendance import attended_minutes, merge_intervals, met_threshold
 from hub.context import DeliveryContext, HubContext
 from hub.models import (
     AttendanceRecord,
@@ -276,6 +276,7 @@ async def _report_attendance(room: str, ctx: DeliveryContext) -> None:
                     minutes, event.duration_minutes, settings.attended_min_minutes, 0.0
                 ),
                 guest=ticket_id is None,
+                intervals=merge_intervals(spans),
             )
         )
     # Holders who never came are part of the report too: "did not attend" is a fact the
