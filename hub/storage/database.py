@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from hub.storage import inline_sqlite
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-SQLITE_POOL_SIZE = 48
+SQLITE_POOL_SIZE = 24  # each pooled connection keeps a page cache of up to 2 MiB
 READ_ONLY = "hub_read_only"
 
 
