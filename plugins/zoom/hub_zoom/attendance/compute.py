@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hub.models import AttendanceRecord, Event, Ticket
-from hub_zoom.attendance.intervals import Interval, covered_seconds, minutes
+from hub_zoom.attendance.intervals import Interval, covered_seconds, minutes, union
 from hub_zoom.attendance.reconcile import Connection
 from hub_zoom.webhooks.lookup import RegistrantRef
 
@@ -140,6 +140,8 @@ def _record(
         session_id=session_id,
         poll_answers=list(engagement.poll_answers),
         questions=list(engagement.questions),
+        # What the admin page draws as "people in the room over time".
+        intervals=[(i.start, i.end) for i in union(intervals) if i.end > i.start],
     )
 
 
