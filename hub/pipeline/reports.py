@@ -125,6 +125,12 @@ async def store_attendance(
 ) -> int | None:
     body = msgspec.to_builtins(report)
     a = tables.attendance_reports
+    # Reports of one event are decided one at a time: on PostgreSQL two concurrent
+    # transactions would both read "no final report yet", and a live view committed second
+    # would replace the final one (SQLite writers are serialized already).
+    await conn.execute(
+        select(tables.events.c.id).where(tables.events.c.id == report.event_id).with_for_update()
+    )
     stored_final = (
         await conn.execute(select(a.c.final).where(a.c.event_id == report.event_id))
     ).scalar()
