@@ -21,7 +21,8 @@ import pytest
 from hub_zoom.admin import event_sections
 from hub_zoom.admin.card import zoom_card
 from hub_zoom.admin.event_sections import zoom_event_sections
-from hub_zoom.settings import REQUIRED_SCOPES
+from hub_zoom.settings import BUTTON_SCOPES, REQUIRED_SCOPES
+from hub_zoom.storage import tables as zoom_tables
 
 from hub.admin.panels import AdminCard, AdminSection
 from tests.conftest import event_body
@@ -118,6 +119,28 @@ async def test_card_connection_scopes_webhook_receipts_and_test_button(
         assert hooks["Last URL validation"].endswith("UTC")
         assert hooks["Last delivery received"].endswith("meeting.started (stored)")
         assert "HTTP 401, invalid signature" in hooks["Last refused delivery"]
+
+
+async def test_card_names_recording_buttons_whose_scope_is_not_granted(
+    zoom_hub_factory: Callable[..., Any],
+) -> None:
+    """A granular app granted only the required scopes works, but Share and Delete would be
+    refused by Zoom: the card says so without turning the connection into a warning."""
+    async with zoom_hub_factory() as zh:
+        async with admin_session(zh.runtime) as admin:  # a token, and its granted scopes
+            await admin.page(INTEGRATIONS)
+            await admin.post("/admin/plugins/zoom/test-connection", back=INTEGRATIONS)
+        assert "Recording buttons without their scope" not in facts(
+            section((await card(zh)).sections, "Connection")
+        )  # the emulator's classic recording:write:admin covers both
+        granted = [*REQUIRED_SCOPES, "cloud_recording:delete:recording_file"]
+        async with zh.runtime.db.transaction() as conn:
+            await conn.execute(zoom_tables.connections.update().values(scopes=" ".join(granted)))
+        zoom = await card(zh)
+        connection = facts(section(zoom.sections, "Connection"))
+        assert connection["Status"] == "connected" and connection["Missing scopes"] == "none"
+        (share_scope,) = (s for s, label in BUTTON_SCOPES.items() if label == "Share")
+        assert connection["Recording buttons without their scope"] == f"Share ({share_scope})"
 
 
 async def test_connect_through_oauth_from_the_admin_page_and_disconnect(

@@ -31,6 +31,12 @@ REQUIRED_SCOPES = (
     "report:read:list_meeting_participants",
     "cloud_recording:read:recording",
 )
+# Scopes only the admin page's recording buttons use; without them the rest works, so the
+# admin card names them apart instead of warning.
+BUTTON_SCOPES = {
+    "cloud_recording:update:recording_settings": "Share",
+    "cloud_recording:delete:recording_file": "Delete",
+}
 
 
 class ZoomAccount(Struct, kw_only=True, forbid_unknown_fields=True):

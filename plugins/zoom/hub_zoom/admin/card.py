@@ -17,6 +17,7 @@ from hub_zoom.admin.text import BASE, when
 from hub_zoom.lifecycle import scopes
 from hub_zoom.lifecycle.errors import NEEDS_REAUTHORIZATION
 from hub_zoom.service import PLUGIN, ZoomService
+from hub_zoom.settings import BUTTON_SCOPES
 from hub_zoom.storage import tables
 from hub_zoom.webhooks import receipts
 
@@ -75,6 +76,14 @@ def _connection_section(
             ", ".join(missing) if missing else ("none" if granted else "unknown until connected"),
         ),
     ]
+    unbuttoned = scopes.missing(granted, BUTTON_SCOPES) if granted else []
+    if unbuttoned:
+        facts.append(
+            AdminFact(
+                "Recording buttons without their scope",
+                ", ".join(f"{BUTTON_SCOPES[s]} ({s})" for s in unbuttoned),
+            )
+        )
     if row is not None and row.updated_at is not None:
         facts.append(AdminFact("Updated", when(row.updated_at)))
     title = f"Connection {connection_id}" if titled else "Connection"
