@@ -98,6 +98,7 @@ class Group:
         self.tickets: dict[TicketKey, TicketState] = {}
         self.facts: list[PendingFact] = []
         self.statements: list[Executable] = []
+        self.outcomes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         self._fact_keys: set[str] = set()
 
     async def load(self, wanted: Reads) -> None:
@@ -156,11 +157,35 @@ class Group:
             self.facts.append(fact)
         return fact
 
+    def record_outcome(self, delivery_id: int, worker: str, values: dict[str, Any]) -> None:
+        """Buffer a delivery's outcome; outcomes setting the same columns share a statement."""
+        columns = tuple(sorted(values))
+        self.outcomes.setdefault(columns, []).append(
+            {"k_id": delivery_id, "k_worker": worker, **{f"v_{k}": v for k, v in values.items()}}
+        )
+
     async def flush(self) -> None:
         await self._flush_tickets()
         await self._flush_facts()
+        await self._flush_outcomes()
         for statement in self.statements:
             await self.conn.execute(statement)
+
+    async def _flush_outcomes(self) -> None:
+        d = tables.deliveries
+        for columns, rows in self.outcomes.items():
+            # Only the worker holding the lease may record: one that lost it (the lease ran
+            # out and another took the delivery) changes nothing.
+            statement = (
+                update(d)
+                .where(
+                    d.c.id == bindparam("k_id"),
+                    d.c.worker == bindparam("k_worker"),
+                    d.c.state == "running",
+                )
+                .values({name: bindparam(f"v_{name}") for name in columns})
+            )
+            await self.conn.execute(statement, rows)
 
     async def _flush_tickets(self) -> None:
         t = tables.tickets
@@ -380,6 +405,24 @@ class StatementOp:
 
     def apply(self, group: Group) -> Finish:
         group.statements.append(self.statement)
+        return lambda: None
+
+
+@dataclass
+class OutcomeOp:
+    """A delivery's outcome. Outcomes of one group are written with one statement per shape,
+    not one each: with workers on, recording outcomes competed with ingest for the writer."""
+
+    delivery_id: int
+    worker: str
+    values: dict[str, Any]
+    kind: str = "outcome"
+
+    def reads(self, wanted: Reads) -> None:
+        return None
+
+    def apply(self, group: Group) -> Finish:
+        group.record_outcome(self.delivery_id, self.worker, self.values)
         return lambda: None
 
 
