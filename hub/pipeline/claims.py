@@ -9,10 +9,11 @@ SQLite the claiming UPDATE runs under the database's single writer lock.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import Integer, and_, bindparam, exists, or_, select, update
 from sqlalchemy.orm import aliased
 
 from hub.storage import tables
@@ -43,32 +44,45 @@ def _blocked() -> Any:
     )
 
 
-async def claim(
-    db: Database, worker: str, limit: int, now: datetime, lease_seconds: float
-) -> list[Any]:
+@functools.cache
+def _claim_statement(postgres: bool) -> Any:
+    """Built once per dialect: the claim runs many times a second under load, and building
+    its correlated subqueries each time cost more than running it."""
     d = tables.deliveries
+    now = bindparam("now", type_=d.c.due_at.type)
     candidates = (
         select(d.c.id)
         .where(d.c.state == "pending", d.c.due_at <= now, ~_blocked())
         .order_by(d.c.due_at, d.c.id)
-        .limit(limit)
+        .limit(bindparam("limit", type_=Integer))
     )
-    if db.is_postgres:
+    if postgres:
         candidates = candidates.with_for_update(skip_locked=True)
-    statement = (
+    return (
         update(d)
         .where(d.c.id.in_(candidates.scalar_subquery()))
         .values(
             state="running",
-            worker=worker,
+            worker=bindparam("worker", type_=d.c.worker.type),
             attempts=d.c.attempts + 1,
-            lease_until=now + timedelta(seconds=lease_seconds),
+            lease_until=bindparam("lease_until", type_=d.c.lease_until.type),
             updated_at=now,
         )
         .returning(d)
     )
+
+
+async def claim(
+    db: Database, worker: str, limit: int, now: datetime, lease_seconds: float
+) -> list[Any]:
+    params = {
+        "now": now,
+        "limit": limit,
+        "worker": worker,
+        "lease_until": now + timedelta(seconds=lease_seconds),
+    }
     async with db.transaction() as conn:
-        rows = (await conn.execute(statement)).all()
+        rows = (await conn.execute(_claim_statement(db.is_postgres), params)).all()
     return sorted(rows, key=lambda r: r.id)
 
 
