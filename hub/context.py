@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
-from sqlalchemy import select
+from sqlalchemy import Executable, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.budgets import BudgetShares
@@ -32,7 +32,7 @@ from hub.models import (
 from hub.observability.logging import get_logger
 from hub.pipeline import reports
 from hub.pipeline.facts import utcnow
-from hub.pipeline.group_commit import FactOp, group_commit
+from hub.pipeline.group_commit import FactOp, StatementOp, group_commit
 from hub.pipeline.routing import FactKind, targets
 from hub.plugins.manager import PluginRegistry
 from hub.security.secretbox import ENV_SECRET_KEY, SecretBox
@@ -142,13 +142,18 @@ class HubContext:
         await self._report(reports.store_registration, registration, origin)
 
     async def report_registrations(self, registrations: list[Registration], origin: str) -> None:
-        """Many registrations in one transaction (a batch call registered many at once)."""
+        """Many registrations in one transaction (a batch call registered many at once).
+
+        Stored with a constant number of statements however long the list (see
+        :func:`reports.store_registrations`); the workers are woken only when something
+        was announced, as for a single report.
+        """
         if not registrations:
             return
         async with self.db.transaction() as conn:
-            for registration in registrations:
-                await reports.store_registration(conn, self.registry, registration, origin)
-        self._wake()
+            fact_ids = await reports.store_registrations(conn, self.registry, registrations, origin)
+        if fact_ids:
+            self._wake()
 
     async def report_attendance(self, report: AttendanceReport, origin: str) -> None:
         await self._report(reports.store_attendance, report, origin)
@@ -203,6 +208,17 @@ class HubContext:
     async def in_transaction(self, fn: Callable[[AsyncConnection], Any]) -> Any:
         async with self.db.transaction() as conn:
             return await fn(conn)
+
+    async def write_grouped(self, statement: Executable) -> None:
+        """Run one write whose result nobody reads, committed with whatever else is being
+        stored at the moment (group commit); returns once it is committed.
+
+        For the many small writes a busy plugin makes (a participant joined, a state
+        changed): a transaction each would compete with ingest for the database's writer.
+        The statement must not fail on a replay (use ``ON CONFLICT DO NOTHING``): a failed
+        statement costs its whole group a retry, one operation at a time.
+        """
+        await group_commit(self.db).submit(StatementOp(statement))
 
 
 @dataclass

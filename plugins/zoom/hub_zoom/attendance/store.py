@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from hub.context import HubContext
 from hub_zoom.storage import tables
@@ -53,8 +54,13 @@ class ParticipantEvent:
     at: datetime
 
 
-async def insert_event(hub: HubContext, event: ParticipantEvent) -> bool:
-    """Store one row; False when the same row was already stored (a replay)."""
+async def insert_event(hub: HubContext, event: ParticipantEvent) -> None:
+    """Store one row; a replay of a stored row changes nothing.
+
+    Written through the hub's group commit: during a large meeting joins and leaves arrive
+    by the hundred per second, and a transaction each competed with ingest for the
+    writer. ``ON CONFLICT DO NOTHING`` keeps a replay from failing the group it rides in.
+    """
     values = {
         "meeting_id": event.meeting_id[:32],
         "meeting_uuid": (event.meeting_uuid or None) and event.meeting_uuid[:128],
@@ -65,12 +71,9 @@ async def insert_event(hub: HubContext, event: ParticipantEvent) -> bool:
         "action": event.action,
         "at": as_utc(event.at),
     }
-    try:
-        async with hub.db.transaction() as conn:
-            await conn.execute(insert(tables.participant_events).values(**values))
-    except IntegrityError:
-        return False
-    return True
+    dialect_insert = pg_insert if hub.db.is_postgres else sqlite_insert
+    statement = dialect_insert(tables.participant_events).values(**values)
+    await hub.write_grouped(statement.on_conflict_do_nothing())
 
 
 def from_participant(
