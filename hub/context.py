@@ -204,16 +204,20 @@ class HubContext:
         async with self.db.transaction() as conn:
             return await fn(conn)
 
-    async def write_grouped(self, statement: Executable) -> None:
+    async def write_grouped(
+        self, statement: Executable, params: dict[str, Any] | None = None
+    ) -> None:
         """Run one write whose result nobody reads, committed with whatever else is being
         stored at the moment (group commit); returns once it is committed.
 
         For the many small writes a busy plugin makes (a participant joined, a state
         changed): a transaction each would compete with ingest for the database's writer.
-        The statement must not fail on a replay (use ``ON CONFLICT DO NOTHING``): a failed
-        statement costs its whole group a retry, one operation at a time.
+        Build the statement once and pass ``params``: concurrent writes of the same
+        statement then run as one ``executemany``. Writes of one group are not ordered
+        against each other. The statement must not fail on a replay (``ON CONFLICT DO
+        NOTHING``): a failed statement costs its whole group a retry, one at a time.
         """
-        await group_commit(self.db).submit(StatementOp(statement))
+        await group_commit(self.db).submit(StatementOp(statement, params))
 
 
 @dataclass

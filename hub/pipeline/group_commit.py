@@ -97,7 +97,7 @@ class Group:
         self.events: dict[str, Any] = {}
         self.tickets: dict[TicketKey, TicketState] = {}
         self.facts: list[PendingFact] = []
-        self.statements: list[Executable] = []
+        self.statements: list[tuple[Executable, dict[str, Any] | None]] = []
         self.outcomes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         self._fact_keys: set[str] = set()
 
@@ -168,8 +168,19 @@ class Group:
         await self._flush_tickets()
         await self._flush_facts()
         await self._flush_outcomes()
-        for statement in self.statements:
-            await self.conn.execute(statement)
+        await self._flush_statements()
+
+    async def _flush_statements(self) -> None:
+        """One execution per statement object: the same prepared statement with many
+        parameter sets runs as one ``executemany`` (and is compiled once)."""
+        batches: dict[int, tuple[Executable, list[dict[str, Any]]]] = {}
+        for statement, params in self.statements:
+            if params is None:
+                await self.conn.execute(statement)
+            else:
+                batches.setdefault(id(statement), (statement, []))[1].append(params)
+        for statement, rows in batches.values():
+            await self.conn.execute(statement, rows)
 
     async def _flush_outcomes(self) -> None:
         d = tables.deliveries
@@ -395,16 +406,19 @@ class FactOp:
 
 @dataclass
 class StatementOp:
-    """One write statement whose result nobody reads (a delivery's outcome, for instance)."""
+    """One write whose result nobody reads and whose order against the group's other
+    writes does not matter. Given ``params``, ops sharing one statement object are run
+    together as one ``executemany``: build the statement once and pass the values."""
 
     statement: Executable
+    params: dict[str, Any] | None = None
     kind: str = "statement"
 
     def reads(self, wanted: Reads) -> None:
         return None
 
     def apply(self, group: Group) -> Finish:
-        group.statements.append(self.statement)
+        group.statements.append((self.statement, self.params))
         return lambda: None
 
 

@@ -10,6 +10,7 @@ instance still running is never asked for, and the live view knows what is in pr
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -71,9 +72,14 @@ async def insert_event(hub: HubContext, event: ParticipantEvent) -> None:
         "action": event.action,
         "at": as_utc(event.at),
     }
-    dialect_insert = pg_insert if hub.db.is_postgres else sqlite_insert
-    statement = dialect_insert(tables.participant_events).values(**values)
-    await hub.write_grouped(statement.on_conflict_do_nothing())
+    await hub.write_grouped(_insert_statement(hub.db.is_postgres), values)
+
+
+@functools.cache
+def _insert_statement(postgres: bool) -> Any:
+    """Built once: concurrent rows share it, so group commit runs them as one executemany."""
+    dialect_insert = pg_insert if postgres else sqlite_insert
+    return dialect_insert(tables.participant_events).on_conflict_do_nothing()
 
 
 def from_participant(
