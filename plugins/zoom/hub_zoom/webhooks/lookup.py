@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from cachetools import TTLCache
 from sqlalchemy import select
 
 from hub.context import HubContext
@@ -62,6 +63,29 @@ async def meeting_by_zoom_id(hub: HubContext, meeting_id: Any) -> MeetingRef | N
     # A meeting id is unique on Zoom; prefer a live row should an old one linger.
     rows.sort(key=lambda r: r.status not in ("active", "created", "creating"))
     return _ref(rows[0])
+
+
+# Joins and leaves of one meeting arrive by the hundred per second, and each looked the
+# meeting up again. A found meeting is remembered briefly (rows are never deleted, so the
+# only staleness is a meeting replaced within the last seconds: its old id still maps to
+# the same event); "not found" is never remembered, so a new meeting is seen at once.
+KNOWN_MEETING_SECONDS = 5.0
+_CACHE_KEY = "zoom.known_meetings"
+
+
+async def meeting_by_zoom_id_cached(hub: HubContext, meeting_id: Any) -> MeetingRef | None:
+    """:func:`meeting_by_zoom_id` for high-volume webhooks that only need which event a
+    meeting belongs to (participant joins and leaves), not its latest status."""
+    cache: TTLCache[str, MeetingRef] | None = hub.state.get(_CACHE_KEY)
+    if cache is None:
+        cache = hub.state[_CACHE_KEY] = TTLCache(maxsize=4096, ttl=KNOWN_MEETING_SECONDS)
+    key = str(meeting_id)
+    found = cache.get(key)
+    if found is None:
+        found = await meeting_by_zoom_id(hub, meeting_id)
+        if found is not None:
+            cache[key] = found
+    return found
 
 
 async def meetings_of_event(hub: HubContext, event_id: str) -> list[MeetingRef]:

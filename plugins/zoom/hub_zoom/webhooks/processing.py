@@ -27,7 +27,7 @@ from hub_zoom.attendance.store import (
     parse_time,
 )
 from hub_zoom.recordings.report import on_recording_webhook
-from hub_zoom.webhooks.lookup import MeetingRef, meeting_by_zoom_id
+from hub_zoom.webhooks.lookup import MeetingRef, meeting_by_zoom_id, meeting_by_zoom_id_cached
 from hub_zoom.webhooks.meeting_state import on_meeting_deleted
 from hub_zoom.webhooks.registrations import on_registration_cancelled, on_registration_created
 
@@ -111,7 +111,8 @@ async def on_webhook(delivery: WebhookDelivery, ctx: DeliveryContext) -> None:
     obj = payload.get("object") if isinstance(payload, dict) else None
     if not isinstance(obj, dict):
         return
-    meeting = await meeting_by_zoom_id(ctx.hub, obj.get("id"))
+    lookup = meeting_by_zoom_id_cached if handler is _participant else meeting_by_zoom_id
+    meeting = await lookup(ctx.hub, obj.get("id"))
     if meeting is None:
         ctx.log.debug("zoom webhook for a meeting the hub did not create", id=obj.get("id"))
         return
