@@ -18,12 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from operator import attrgetter
+from typing import Any, Protocol
 
 from hub.models import AttendanceRecord, Event, Ticket
 from hub_zoom.attendance.intervals import Interval, covered_seconds, minutes, union
 from hub_zoom.attendance.reconcile import Connection
-from hub_zoom.webhooks.lookup import RegistrantRef
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,8 @@ class Engagement:
     questions: list[str] = field(default_factory=list)
 
 
+_start, _end = attrgetter("start"), attrgetter("end")
+
 EngagementIndex = Mapping[tuple[str, str], Engagement]
 """(session_key, lower-case email) -> what that person answered and asked."""
 
@@ -67,26 +69,50 @@ class Holder:
     connections: list[Connection] = field(default_factory=list)
 
 
+class RegistrantKeys(Protocol):
+    """What matching reads of a registrant: a ``lookup.RegistrantRef``, or the lean row
+    :func:`hub_zoom.attendance.holders.registrant_keys` reads for large events."""
+
+    @property
+    def ticket_id(self) -> str: ...
+
+    @property
+    def registrant_id(self) -> str | None: ...
+
+    @property
+    def email(self) -> str: ...
+
+
 class TicketMatcher:
     """Maps Zoom identities to sold tickets: registrant id first, then email."""
 
-    def __init__(self, tickets: Iterable[Ticket], registrants: Iterable[RegistrantRef]) -> None:
+    def __init__(self, tickets: Iterable[Ticket], registrants: Iterable[RegistrantKeys]) -> None:
         self.tickets = {t.id: t for t in tickets}
         self.by_registrant: dict[str, str] = {}
         self.by_email: dict[str, str] = {}
-        for ticket in self.tickets.values():
-            self.by_email.setdefault(ticket.email.strip().lower(), ticket.id)
+        # Runs once per ticket and per registrant (50,000 each for a large webinar): the
+        # dictionaries' methods are looked up once, not on every iteration.
+        known, by_registrant = self.tickets, self.by_registrant
+        email_to = self.by_email.setdefault
+        for ticket in known.values():
+            email_to(ticket.email.strip().lower(), ticket.id)
         for reg in registrants:
-            if reg.ticket_id not in self.tickets:
+            ticket_id = reg.ticket_id
+            if ticket_id not in known:
                 continue
             if reg.registrant_id:
-                self.by_registrant[reg.registrant_id] = reg.ticket_id
-            self.by_email.setdefault(reg.email.strip().lower(), reg.ticket_id)
+                by_registrant[reg.registrant_id] = ticket_id
+            email_to(reg.email.strip().lower(), ticket_id)
 
-    def ticket_for(self, registrant_id: str | None, email: str | None) -> Ticket | None:
+    def ticket_id_for(self, registrant_id: str | None, email: str | None) -> str | None:
+        """The id of the matched ticket (always one of ``tickets``), or None."""
         ticket_id = self.by_registrant.get(registrant_id or "")
         if ticket_id is None and email:
             ticket_id = self.by_email.get(email.strip().lower())
+        return ticket_id or None
+
+    def ticket_for(self, registrant_id: str | None, email: str | None) -> Ticket | None:
+        ticket_id = self.ticket_id_for(registrant_id, email)
         return self.tickets.get(ticket_id) if ticket_id else None
 
 
@@ -95,20 +121,48 @@ def _holder_name(ticket: Ticket) -> str:
 
 
 def group_by_holder(connections: Iterable[Connection], matcher: TicketMatcher) -> list[Holder]:
+    """Every ticket holder (in ticket order), then the guests in order of first connection.
+
+    Ticket holders and guests are kept apart, keyed by ticket id and by person, so the
+    100,000 connections of a large webinar need no key built for each.
+    """
     holders: dict[str, Holder] = {
-        f"t:{t.id}": Holder(f"t:{t.id}", t, _holder_name(t), t.email)
-        for t in matcher.tickets.values()
+        t.id: Holder(f"t:{t.id}", t, _holder_name(t), t.email) for t in matcher.tickets.values()
     }
+    guests: dict[str, Holder] = {}
+    ticket_id_for = matcher.ticket_id_for
     for conn in connections:
-        ticket = matcher.ticket_for(conn.registrant_id, conn.email)
-        key = f"t:{ticket.id}" if ticket else f"g:{conn.person}"
-        holder = holders.get(key)
+        ticket_id = ticket_id_for(conn.registrant_id, conn.email)
+        if ticket_id is not None:
+            holders[ticket_id].connections.append(conn)
+            continue
+        holder = guests.get(conn.person)
         if holder is None:
-            holder = holders[key] = Holder(key, None, conn.name or conn.email or "", conn.email)
-        elif holder.ticket is None and not holder.email and conn.email:
+            holder = guests[conn.person] = Holder(
+                f"g:{conn.person}", None, conn.name or conn.email or "", conn.email
+            )
+        elif not holder.email and conn.email:
             holder.email = conn.email
         holder.connections.append(conn)
-    return list(holders.values())
+    return [*holders.values(), *guests.values()]
+
+
+def _spent_seconds(connections: list[Connection], merged: list[Interval]) -> float:
+    """Seconds attended: within one session time counts once, sessions add up (parallel
+    tracks are separate attendance). ``merged`` is the union of all ``connections``.
+
+    Every record of a single-session event, and every per-session record, has one
+    session: its union is ``merged``, computed once for the record's intervals too.
+    """
+    if not connections:
+        return 0.0
+    session_key = connections[0].session_key
+    if all(c.session_key == session_key for c in connections):
+        return sum(i.seconds for i in merged)
+    per_session: dict[str, list[Interval]] = {}
+    for conn in connections:
+        per_session.setdefault(conn.session_key, []).append(conn.interval)
+    return sum(covered_seconds(group) for group in per_session.values())
 
 
 def _record(
@@ -118,38 +172,36 @@ def _record(
     scheduled: float,
     thresholds: Thresholds,
     session_id: str | None,
-    engagement: Engagement,
+    engagement: Engagement | None,
 ) -> AttendanceRecord:
     intervals: list[Interval] = [c.interval for c in connections]
-    per_session: dict[str, list[Interval]] = {}
-    for conn in connections:
-        per_session.setdefault(conn.session_key, []).append(conn.interval)
-    # Sessions add up (parallel tracks are separate attendance); within one, time counts once.
-    spent = minutes(sum(covered_seconds(group) for group in per_session.values()))
+    merged = union(intervals)
+    spent = minutes(_spent_seconds(connections, merged))
     return AttendanceRecord(
         event_id=event.id,
         ticket_id=holder.ticket.id if holder.ticket else None,
         email=holder.email,
         name=holder.name,
-        first_join=min((i.start for i in intervals), default=None),
-        last_leave=max((i.end for i in intervals), default=None),
+        first_join=min(map(_start, intervals), default=None),
+        last_leave=max(map(_end, intervals), default=None),
         minutes=spent,
         sessions_count=len(connections),
         attended=thresholds.attended(spent, scheduled, len(connections)),
         guest=holder.ticket is None,
         session_id=session_id,
-        poll_answers=list(engagement.poll_answers),
-        questions=list(engagement.questions),
+        poll_answers=list(engagement.poll_answers) if engagement else [],
+        questions=list(engagement.questions) if engagement else [],
         # What the admin page draws as "people in the room over time".
-        intervals=[(i.start, i.end) for i in union(intervals) if i.end > i.start],
+        intervals=[(i.start, i.end) for i in merged if i.end > i.start],
     )
 
 
 def _engagement_of(
     holder: Holder, session_keys: Iterable[str], index: EngagementIndex
-) -> Engagement:
+) -> Engagement | None:
+    """What the holder answered and asked; None when nothing was (no lists to allocate)."""
     if not index:  # no polls or Q&A (a meeting, or none held): nothing to look up
-        return Engagement()
+        return None
     emails = {c.email.strip().lower() for c in holder.connections if c.email}
     if holder.email:
         emails.add(holder.email.strip().lower())

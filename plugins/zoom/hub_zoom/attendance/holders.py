@@ -8,7 +8,7 @@ then a conversion to :class:`Ticket`); here each body is read as text and decode
 
 from __future__ import annotations
 
-from typing import Any
+from typing import NamedTuple
 
 import msgspec
 from sqlalchemy import Text, cast, select
@@ -35,9 +35,22 @@ async def sold_tickets(hub: HubContext, event_id: str) -> list[Ticket]:
     return [decode(body) for body in bodies if body and body not in _EMPTY]
 
 
-async def registrant_keys(hub: HubContext, event_id: str) -> list[Any]:
-    """Rows with ``ticket_id``, ``registrant_id`` and ``email`` of the event's registrants."""
+class RegistrantKey(NamedTuple):
+    """What ticket matching reads of a registrant.
+
+    A plain tuple: the matcher reads each field of 50,000 of them, and a field of a
+    database row costs ten times a tuple's.
+    """
+
+    ticket_id: str
+    registrant_id: str | None
+    email: str
+
+
+async def registrant_keys(hub: HubContext, event_id: str) -> list[RegistrantKey]:
+    """``ticket_id``, ``registrant_id`` and ``email`` of the event's registrants."""
     r = tables.registrants
     query = select(r.c.ticket_id, r.c.registrant_id, r.c.email).where(r.c.event_id == event_id)
     async with hub.db.connect() as conn:
-        return list((await conn.execute(query)).all())
+        rows = (await conn.execute(query)).all()
+    return list(map(RegistrantKey._make, rows))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 
 
 @dataclass(frozen=True)
@@ -22,13 +23,16 @@ class Interval:
         return max(0.0, (self.end - self.start).total_seconds())
 
 
+_start_end = attrgetter("start", "end")
+
+
 def union(intervals: Iterable[Interval]) -> list[Interval]:
     """Merge overlapping or touching intervals; the result is sorted and disjoint."""
     items = intervals if isinstance(intervals, list) else list(intervals)
     if len(items) == 1:  # most people connect once
         return [] if items[0].end < items[0].start else list(items)
     merged: list[Interval] = []
-    for item in sorted(items, key=lambda i: (i.start, i.end)):
+    for item in sorted(items, key=_start_end):
         if item.end < item.start:
             continue
         if merged and item.start <= merged[-1].end:

@@ -147,5 +147,8 @@ def reconcile(instances: Iterable[InstanceData]) -> list[Connection]:
         if from_hooks is None:
             from_hooks = webhook_connections(data.session_key, data.uuid, data.events, data.end)
         result.extend(from_report)
-        result.extend(c for c in from_hooks if c.person not in listed)
+        if listed:
+            result.extend(c for c in from_hooks if c.person not in listed)
+        else:  # no report (a free account): every webhook connection counts
+            result.extend(from_hooks)
     return result

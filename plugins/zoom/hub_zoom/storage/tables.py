@@ -112,6 +112,8 @@ participant_events = Table(
     Column("at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("meeting_id", "participant_key", "action", "at", name="uq_zoom_pe_dedupe"),
     Index("ix_zoom_pe_meeting", "meeting_id"),
+    # The attendance report streams an instance's rows in this order (zoom_0003).
+    Index("ix_zoom_pe_connection", "meeting_uuid", "participant_key", "at", "id"),
 )
 
 recording_files = Table(
