@@ -13,7 +13,8 @@ from datetime import datetime
 from operator import attrgetter
 
 
-@dataclass(frozen=True)
+# Slots: a 50,000-seat webinar's report holds 100,000 of these at once; no dict each.
+@dataclass(frozen=True, slots=True)
 class Interval:
     start: datetime
     end: datetime

@@ -35,7 +35,8 @@ def person_identity(
     return f"u:{user_id or ''}"
 
 
-@dataclass(frozen=True)
+# Slots: a 50,000-seat webinar's report holds 100,000 of these at once; no dict each.
+@dataclass(frozen=True, slots=True)
 class Connection:
     """One person connected once (one device, from join to leave) to one instance."""
 
