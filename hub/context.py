@@ -142,13 +142,18 @@ class HubContext:
         await self._report(reports.store_registration, registration, origin)
 
     async def report_registrations(self, registrations: list[Registration], origin: str) -> None:
-        """Many registrations in one transaction (a batch call registered many at once)."""
+        """Many registrations in one transaction (a batch call registered many at once).
+
+        Stored with a constant number of statements however long the list (see
+        :func:`reports.store_registrations`); the workers are woken only when something
+        was announced, as for a single report.
+        """
         if not registrations:
             return
         async with self.db.transaction() as conn:
-            for registration in registrations:
-                await reports.store_registration(conn, self.registry, registration, origin)
-        self._wake()
+            fact_ids = await reports.store_registrations(conn, self.registry, registrations, origin)
+        if fact_ids:
+            self._wake()
 
     async def report_attendance(self, report: AttendanceReport, origin: str) -> None:
         await self._report(reports.store_attendance, report, origin)

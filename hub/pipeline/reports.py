@@ -10,6 +10,8 @@ while two concurrent identical reports collide on the key and announce it once.
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -18,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.models import AttendanceReport, MeetingDetails, Recording, Registration
 from hub.pipeline.facts import content_hash, record_fact, utcnow
+from hub.pipeline.group_commit import Group
 from hub.pipeline.routing import FactKind, targets
 from hub.plugins.manager import PluginRegistry
 from hub.storage import tables
@@ -91,33 +94,156 @@ async def store_meeting_details(
 async def store_registration(
     conn: AsyncConnection, registry: PluginRegistry, registration: Registration, origin: str
 ) -> int | None:
-    body = msgspec.to_builtins(registration)
-    session_key = registration.session_id or ""
-    change = await _replace(
-        conn,
-        tables.registrations,
-        {
-            "event_id": registration.event_id,
-            "ticket_id": registration.ticket_id,
-            "session_key": session_key,
+    ids = await store_registrations(conn, registry, [registration], origin)
+    return ids[0] if ids else None
+
+
+RegistrationKey = tuple[str, str, str]  # (event id, ticket id, session key)
+READ_CHUNK = 500  # ticket ids per read: far below SQLite's and asyncpg's parameter limits
+FACT_CHUNK = 500  # facts per group flush (its key lookup is one IN list)
+
+
+@dataclass(frozen=True)
+class _Transition:
+    """One registration that changed the stored copy: its fact key names old > new."""
+
+    key: RegistrationKey
+    body: dict[str, Any]
+    change: str
+
+
+def _registration_key(registration: Registration) -> RegistrationKey:
+    return (registration.event_id, registration.ticket_id, registration.session_id or "")
+
+
+async def store_registrations(
+    conn: AsyncConnection, registry: PluginRegistry, registrations: list[Registration], origin: str
+) -> list[int]:
+    """Store many registrations with a few statements; the ids of the facts recorded.
+
+    A provider reports a whole batch call at once (30 holders), and one statement per
+    holder per step was a large share of the hub's CPU during a sync. The result is what
+    storing them one after the other in list order would give: each is compared with the
+    copy stored before it (the table's, or an earlier one of the list), an identical one
+    changes and announces nothing, and each change is announced under its transition key.
+    """
+    if not registrations:
+        return []
+    keys = {_registration_key(r) for r in registrations}
+    stored = {key: content_hash(body) for key, body in (await _stored_bodies(conn, keys)).items()}
+    latest: dict[RegistrationKey, tuple[Registration, Any]] = {}
+    transitions: list[_Transition] = []
+    for registration in registrations:
+        key = _registration_key(registration)
+        body = msgspec.to_builtins(registration)
+        new_hash = content_hash(body)
+        old_hash = stored.get(key, "none")
+        if old_hash == new_hash:
+            continue
+        stored[key] = new_hash
+        latest[key] = (registration, body)
+        transitions.append(_Transition(key, body, f"{old_hash[:16]}>{new_hash[:16]}"))
+    if not transitions:
+        return []
+    await _write_registrations(conn, list(latest.values()))
+    return await _announce_registrations(conn, registry, transitions, origin)
+
+
+async def _stored_bodies(
+    conn: AsyncConnection, keys: set[RegistrationKey]
+) -> dict[RegistrationKey, Any]:
+    """The stored copies of ``keys``: one query per event (and per chunk of tickets)."""
+    r = tables.registrations
+    tickets_of: dict[str, set[str]] = {}
+    for event_id, ticket_id, _ in keys:
+        tickets_of.setdefault(event_id, set()).add(ticket_id)
+    found: dict[RegistrationKey, Any] = {}
+    for event_id, ticket_ids in sorted(tickets_of.items()):
+        ordered = sorted(ticket_ids)
+        for start in range(0, len(ordered), READ_CHUNK):
+            query = select(r.c.ticket_id, r.c.session_key, r.c.details).where(
+                r.c.event_id == event_id, r.c.ticket_id.in_(ordered[start : start + READ_CHUNK])
+            )
+            for row in await conn.execute(query):
+                key = (event_id, row.ticket_id, row.session_key)
+                if key in keys:  # the ticket's other sessions were not reported
+                    found[key] = row.details
+    return found
+
+
+@functools.cache
+def _registrations_upsert(dialect: str) -> Any:
+    """``INSERT ... ON CONFLICT DO UPDATE`` of a registration, built once per dialect."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    r = tables.registrations
+    statement = dialect_insert(r)
+    return statement.on_conflict_do_update(
+        index_elements=[r.c.event_id, r.c.ticket_id, r.c.session_key],
+        set_={
+            name: statement.excluded[name]
+            for name in ("provider", "status", "details", "updated_at")
         },
-        "details",
-        body,
-        {"provider": registration.provider, "status": registration.status},
     )
-    if change is None:
-        return None
-    key = f"{registration.event_id}:{registration.ticket_id}:{session_key}:{change}"
-    return await _announce(
-        conn,
-        registry,
-        FactKind.REGISTRATION,
-        key,
-        {"registration": body},
-        origin,
-        registration.event_id,
-        registration.ticket_id,
+
+
+async def _write_registrations(
+    conn: AsyncConnection, latest: list[tuple[Registration, Any]]
+) -> None:
+    """Replace the stored copies in one statement (one row per key: its last report)."""
+    now = utcnow()
+    await conn.execute(
+        _registrations_upsert(conn.dialect.name),
+        [
+            {
+                "event_id": registration.event_id,
+                "ticket_id": registration.ticket_id,
+                "session_key": registration.session_id or "",
+                "provider": registration.provider,
+                "status": registration.status,
+                "details": body,
+                "updated_at": now,
+            }
+            for registration, body in latest
+        ],
     )
+
+
+async def _announce_registrations(
+    conn: AsyncConnection,
+    registry: PluginRegistry,
+    transitions: list[_Transition],
+    origin: str,
+) -> list[int]:
+    """Record one fact per transition with multi-row inserts (group commit's flush).
+
+    A key already known (a concurrent identical report committed first, or an earlier
+    transition of this list) stores nothing, exactly as :func:`record_fact` would.
+    """
+    fact_targets = targets(registry, FactKind.REGISTRATION, origin=origin)
+    postgres = conn.dialect.name == "postgresql"
+    ids: list[int] = []
+    for start in range(0, len(transitions), FACT_CHUNK):
+        group = Group(conn, postgres=postgres)
+        pending = []
+        for transition in transitions[start : start + FACT_CHUNK]:
+            event_id, ticket_id, session_key = transition.key
+            fact_key = f"{event_id}:{ticket_id}:{session_key}:{transition.change}"
+            fact = group.record_fact(
+                kind=FactKind.REGISTRATION,
+                fact_key=f"{FactKind.REGISTRATION}:{fact_key}"[:255],
+                payload={"registration": transition.body},
+                targets=fact_targets,
+                event_id=event_id,
+                ticket_id=ticket_id,
+                origin=origin,
+            )
+            pending.append(fact)
+        await group.flush()
+        ids.extend(dict.fromkeys(f.id for f in pending if f.id is not None))
+    return ids
 
 
 async def store_attendance(

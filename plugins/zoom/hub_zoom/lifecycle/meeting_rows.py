@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.context import HubContext
 from hub.models import DialInNumber, MeetingDetails
@@ -103,7 +104,12 @@ def _from_row(row: Any) -> MeetingRow:
 async def rows_of(hub: HubContext, event_id: str) -> dict[str, MeetingRow]:
     """Every row of the event, keyed by session key ("" for the event itself)."""
     async with hub.db.connect() as conn:
-        rows = (await conn.execute(select(t).where(t.c.event_id == event_id))).all()
+        return await read_rows(conn, event_id)
+
+
+async def read_rows(conn: AsyncConnection, event_id: str) -> dict[str, MeetingRow]:
+    """:func:`rows_of` on a connection the caller holds (to share it with other reads)."""
+    rows = (await conn.execute(select(t).where(t.c.event_id == event_id))).all()
     return {r.session_key: _from_row(r) for r in rows}
 
 

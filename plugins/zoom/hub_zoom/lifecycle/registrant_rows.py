@@ -9,11 +9,13 @@ Statuses: pending | registered | cancelled | skipped | failed.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub.context import HubContext
 from hub.models import Registration
@@ -72,13 +74,29 @@ def _from_row(row: Any) -> RegistrantRow:
 async def rows_for_ticket(
     hub: HubContext, event_id: str, ticket_id: str
 ) -> dict[str, RegistrantRow]:
+    """One ticket's rows by session key (deliveries read them with
+    :mod:`hub_zoom.lifecycle.ticket_reads`, shared with the concurrent ones)."""
     async with hub.db.connect() as conn:
-        rows = (
-            await conn.execute(
-                select(t).where(t.c.event_id == event_id, t.c.ticket_id == ticket_id)
-            )
-        ).all()
-    return {r.session_key: _from_row(r) for r in rows}
+        found = await read_rows_of_tickets(conn, event_id, [ticket_id])
+    return found.get(ticket_id, {})
+
+
+READ_CHUNK = 500  # ticket ids per query: far below SQLite's and asyncpg's parameter limits
+
+
+async def read_rows_of_tickets(
+    conn: AsyncConnection, event_id: str, ticket_ids: Iterable[str]
+) -> dict[str, dict[str, RegistrantRow]]:
+    """Rows of many tickets of one event: ticket id -> session key -> row."""
+    found: dict[str, dict[str, RegistrantRow]] = {}
+    ordered = sorted(set(ticket_ids))
+    for start in range(0, len(ordered), READ_CHUNK):
+        query = select(t).where(
+            t.c.event_id == event_id, t.c.ticket_id.in_(ordered[start : start + READ_CHUNK])
+        )
+        for r in await conn.execute(query):
+            found.setdefault(r.ticket_id, {})[r.session_key] = _from_row(r)
+    return found
 
 
 async def rows_for_session(
@@ -134,9 +152,10 @@ async def others_sharing(hub: HubContext, row: RegistrantRow) -> bool:
 _UPDATED = ("meeting_id", "email", "registrant_id", "join_url", "status", "message", "updated_at")
 
 
-def _upsert(hub: HubContext) -> Any:
-    """``INSERT ... ON CONFLICT DO UPDATE`` on the primary key (SQLite and PostgreSQL)."""
-    if hub.db.is_postgres:
+@functools.cache
+def _upsert_for(postgres: bool) -> Any:
+    """Built once per dialect: building it per write cost more than a batch's rows."""
+    if postgres:
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
     else:
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
@@ -145,6 +164,11 @@ def _upsert(hub: HubContext) -> Any:
         index_elements=[t.c.event_id, t.c.ticket_id, t.c.session_key],
         set_={name: statement.excluded[name] for name in _UPDATED},
     )
+
+
+def _upsert(hub: HubContext) -> Any:
+    """``INSERT ... ON CONFLICT DO UPDATE`` on the primary key (SQLite and PostgreSQL)."""
+    return _upsert_for(hub.db.is_postgres)
 
 
 async def write_many(hub: HubContext, rows: Iterable[RegistrantRow]) -> None:

@@ -34,6 +34,7 @@ from hub_zoom.lifecycle.registration_flow import (
     local_row,
     withdraw,
 )
+from hub_zoom.lifecycle.ticket_reads import Meetings, ticket_reads
 from hub_zoom.service import service
 
 NO_MEETING_MESSAGE = (
@@ -42,9 +43,9 @@ NO_MEETING_MESSAGE = (
 )
 
 
-async def _meetings_for(ctx: DeliveryContext, event: Event) -> list[MeetingRow | None]:
-    """The event's current meeting rows, one per session (None where none exists)."""
-    rows = await meeting_rows.rows_of(ctx.hub, event.id)
+def _meetings_for(ctx: DeliveryContext, event: Event, rows: Meetings) -> list[MeetingRow | None]:
+    """The event's meeting rows (``rows``, as just read), one per session (None where none
+    exists)."""
     plans = plans_for(event, service(ctx.hub).settings)
     return [rows.get(plan.session_key) for plan in plans]
 
@@ -65,7 +66,9 @@ async def on_ticket_sold(ticket: Ticket, event: Event, ctx: DeliveryContext) -> 
 
 async def _register(ticket: Ticket, event: Event, ctx: DeliveryContext) -> None:
     hub = ctx.hub
-    meetings = await _meetings_for(ctx, event)
+    # The event's meetings and the ticket's ledger rows, read with the concurrent deliveries.
+    view = await ticket_reads(hub).view(hub, event.id, ticket.id)
+    meetings = _meetings_for(ctx, event, view.meetings)
     if any(m is None or m.status == "creating" for m in meetings):
         message = NO_MEETING_MESSAGE.format(event_id=event.id)
         await ctx.report_registration(
@@ -74,7 +77,7 @@ async def _register(ticket: Ticket, event: Event, ctx: DeliveryContext) -> None:
         raise PermanentFailure(message, code="no_meeting")
     usable = [m for m in meetings if m is not None]
     await ensure_connection_usable(hub, usable[0].connection_id)
-    existing = await registrant_rows.rows_for_ticket(hub, event.id, ticket.id)
+    existing = view.registrants
     options = options_of(event)
     panelists = frozenset(p.email.lower() for p in options.panelists)
 
@@ -150,13 +153,13 @@ async def _cancel(
     """Cancel the ticket's registrations; ``keep`` leaves cancelled rows (a refund) while
     an email change removes them so the new address registers afresh."""
     hub = ctx.hub
-    existing = await registrant_rows.rows_for_ticket(hub, event.id, ticket.id)
-    meetings = await meeting_rows.rows_of(hub, event.id)
+    view = await ticket_reads(hub).view(hub, event.id, ticket.id)
+    existing, meetings = view.registrants, view.meetings
     if not existing and keep:
         # Refunded before any registration went out: nothing to undo on Zoom.
         local = [
             local_row(m, ticket, "cancelled", message=reason)
-            for m in (await _meetings_for(ctx, event))
+            for m in _meetings_for(ctx, event, meetings)
             if m is not None
         ]
         await registrant_rows.write_many(hub, local)
