@@ -54,7 +54,7 @@ def _claim_statement(postgres: bool) -> Any:
         select(d.c.id)
         .where(d.c.state == "pending", d.c.due_at <= now, ~_blocked())
         .order_by(d.c.due_at, d.c.id)
-        .limit(bindparam("limit", type_=Integer))
+        .limit(bindparam("limit", type_=Integer, literal_execute=True))
     )
     if postgres:
         candidates = candidates.with_for_update(skip_locked=True)
