@@ -24,6 +24,7 @@ from hub.pipeline.group_commit import Group
 from hub.pipeline.routing import FactKind, targets
 from hub.plugins.manager import PluginRegistry
 from hub.storage import tables
+from hub.storage.database import conflict_insert
 
 
 async def _replace(
@@ -174,12 +175,8 @@ async def _stored_bodies(
 @functools.cache
 def _registrations_upsert(dialect: str) -> Any:
     """``INSERT ... ON CONFLICT DO UPDATE`` of a registration, built once per dialect."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
     r = tables.registrations
-    statement = dialect_insert(r)
+    statement = conflict_insert(dialect == "postgresql", r)
     return statement.on_conflict_do_update(
         index_elements=[r.c.event_id, r.c.ticket_id, r.c.session_key],
         set_={

@@ -17,7 +17,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Table, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -37,6 +38,15 @@ def normalise_url(url: str) -> str:
     elif driver in ("postgresql", "postgres", "postgresql+psycopg2"):
         parsed = parsed.set(drivername="postgresql+asyncpg")
     return parsed.render_as_string(hide_password=False)
+
+
+def conflict_insert(postgres: bool, table: Table) -> Any:
+    """The dialect's ``INSERT`` for ``table``, the one with ``on_conflict_do_nothing`` and
+    ``on_conflict_do_update`` (both backends speak ``ON CONFLICT``; Core's generic insert
+    does not expose it)."""
+    if postgres:
+        return postgresql.insert(table)
+    return sqlite.insert(table)
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

@@ -16,10 +16,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from hub.context import HubContext
+from hub.storage.database import conflict_insert
 from hub_zoom.storage import tables
 from hub_zoom.webhooks.dedupe import participant_identity
 
@@ -78,8 +77,7 @@ async def insert_event(hub: HubContext, event: ParticipantEvent) -> None:
 @functools.cache
 def _insert_statement(postgres: bool) -> Any:
     """Built once: concurrent rows share it, so group commit runs them as one executemany."""
-    dialect_insert = pg_insert if postgres else sqlite_insert
-    return dialect_insert(tables.participant_events).on_conflict_do_nothing()
+    return conflict_insert(postgres, tables.participant_events).on_conflict_do_nothing()
 
 
 def from_participant(

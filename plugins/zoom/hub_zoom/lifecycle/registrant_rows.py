@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from hub.context import HubContext
 from hub.models import Registration
 from hub.pipeline.facts import utcnow
+from hub.storage.database import conflict_insert
 from hub_zoom.service import PROVIDER
 from hub_zoom.storage import tables
 
@@ -155,11 +156,7 @@ _UPDATED = ("meeting_id", "email", "registrant_id", "join_url", "status", "messa
 @functools.cache
 def _upsert_for(postgres: bool) -> Any:
     """Built once per dialect: building it per write cost more than a batch's rows."""
-    if postgres:
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    statement = dialect_insert(t)
+    statement = conflict_insert(postgres, t)
     return statement.on_conflict_do_update(
         index_elements=[t.c.event_id, t.c.ticket_id, t.c.session_key],
         set_={name: statement.excluded[name] for name in _UPDATED},
