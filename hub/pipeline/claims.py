@@ -22,13 +22,22 @@ from hub.storage.database import Database
 UNFINISHED = ("pending", "running")
 
 
+def _unfinished(column: Any) -> Any:
+    """``column IN ('pending', 'running')`` written into the SQL, not bound: PostgreSQL
+    switches a prepared claim to a generic plan after a few runs, and only a literal list
+    lets that plan prove the partial index ``ix_hub_deliveries_open_barriers`` applies."""
+    return column.in_(
+        bindparam("unfinished", list(UNFINISHED), expanding=True, literal_execute=True)
+    )
+
+
 def _blocked() -> Any:
     d = tables.deliveries
     e = aliased(tables.deliveries)
     same_plugin_event = and_(
         e.c.plugin == d.c.plugin,
         e.c.event_id == d.c.event_id,
-        e.c.state.in_(UNFINISHED),
+        _unfinished(e.c.state),
         e.c.id < d.c.id,
     )
     barrier_before = exists().where(same_plugin_event, e.c.barrier.is_(True))

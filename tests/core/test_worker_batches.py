@@ -1,8 +1,8 @@
-"""The worker's bookkeeping is batched: claims in bursts, one outcome statement per shape.
+"""The worker's bookkeeping is batched: one read per claim, one outcome statement per shape.
 
 These prove the batching keeps every delivery's own answer: each outcome lands on its own
-row, a worker that lost its lease changes nothing, and a burst of sales is claimed in a
-handful of statements rather than one per sale.
+row, a worker that lost its lease changes nothing, and a burst of sales is claimed and read
+in a handful of statements rather than one per sale.
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ async def test_outcomes_of_one_group_land_on_their_own_rows(
         assert stored[rest[1].id].due_at.replace(tzinfo=None) == later.replace(tzinfo=None)
 
 
-async def test_a_burst_is_claimed_in_batches(
+async def test_a_burst_is_claimed_and_read_in_batches(
     config_factory: Callable[..., HubConfig], testvideo: TestVideoProvider
 ) -> None:
     async for runtime in running_hub(config_factory(), {"testvideo": testvideo}, run_workers=False):
@@ -113,5 +113,12 @@ async def test_a_burst_is_claimed_in_batches(
             for s in statements
             if s.startswith("update hub_deliveries set state=") and " returning " in s
         ]
-        # A burst is claimed in a few statements, never one claim per delivery.
+        reads = [
+            s
+            for s in statements
+            if s.startswith("select hub_facts.id") and "left outer join hub_tickets" in s
+        ]
+        # A burst is claimed in a few statements, never one claim per delivery, and each
+        # claim that found work reads its facts once.
         assert 0 < len(claims) <= SALES // 4, len(claims)
+        assert 0 < len(reads) <= len(claims), (len(reads), len(claims))
