@@ -100,7 +100,7 @@ deliveries = Table(
     _ts("created_at"),
     _ts("updated_at"),
     _ts("finished_at", nullable=True),
-    Index("ix_hub_deliveries_claim", "state", "due_at"),
+    Index("ix_hub_deliveries_claim_order", "state", "due_at", "id"),
     Index("ix_hub_deliveries_event_order", "plugin", "event_id", "state", "id"),
     Index("ix_hub_deliveries_event_barrier", "plugin", "event_id", "barrier", "state", "id"),
     Index("ix_hub_deliveries_ticket_order", "plugin", "event_id", "ticket_id", "state", "id"),
