@@ -144,7 +144,7 @@ async def test_personal_link_is_a_signed_room_token(tmp_path) -> None:  # type: 
         try:
             jwt.decode(
                 token,
-                "wrong-secret-xxxxxxxxxxxx",
+                "another-secret-of-32-bytes-or-more",
                 algorithms=["HS256"],
                 audience="jitsi",
                 options={"verify_nbf": False},
