@@ -70,7 +70,7 @@ def _plan_values(plan: Any, key: str) -> set[str]:
     return found
 
 
-async def test_generic_claim_plan_uses_the_open_barriers_index(tmp_path: Path) -> None:
+async def test_generic_claim_plan_keeps_both_claim_indexes(tmp_path: Path) -> None:
     with fresh_database("postgres", tmp_path) as url:
         db = Database(url)
         try:
