@@ -10,19 +10,20 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
-from email_validator import EmailNotValidError, validate_email
 
+from hub.api.emails import EmailNotValidError, normalize_email
 from hub.api.problems import ApiProblem
 from hub.models import Event, Ticket
 
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+LINE_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")  # single-line fields: no newlines either
 MULTILINE_FIELDS = {"description"}
 
 
 def _check_text(value: Any, path: str) -> None:
     if isinstance(value, str):
         leaf = path.rsplit(".", 1)[-1]
-        pattern = CONTROL_CHARS if leaf in MULTILINE_FIELDS else re.compile(r"[\x00-\x1f\x7f]")
+        pattern = CONTROL_CHARS if leaf in MULTILINE_FIELDS else LINE_CONTROL_CHARS
         if pattern.search(value):
             raise ApiProblem(422, "control characters are not allowed", field=path)
     elif isinstance(value, dict):
@@ -58,9 +59,9 @@ def check_event(event: Event) -> None:
 def check_ticket(ticket: Ticket) -> Ticket:
     check_clean_text(ticket)
     try:
-        result = validate_email(ticket.email, check_deliverability=False)
+        normalized = normalize_email(ticket.email)
     except EmailNotValidError as exc:
         raise ApiProblem(422, f"invalid email: {exc}", field="email") from None
-    if result.normalized != ticket.email:
-        ticket = msgspec.structs.replace(ticket, email=result.normalized)
+    if normalized != ticket.email:
+        ticket = msgspec.structs.replace(ticket, email=normalized)
     return ticket
