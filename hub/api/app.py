@@ -22,6 +22,7 @@ from hub.api.ingest_routes import IngestController
 from hub.api.middleware import request_context_middleware
 from hub.api.problems import ApiProblem, http_exception_handler, internal_error_handler
 from hub.api.system_routes import health, plugins, prometheus
+from hub.gc_tuning import tune_for_long_running_process
 from hub.runtime import HubRuntime
 
 
@@ -45,6 +46,7 @@ def create_app(runtime: HubRuntime, *, manage_runtime: bool = False) -> Litestar
     async def lifespan(_app: Litestar) -> AsyncIterator[None]:
         if manage_runtime:
             await runtime.start()
+            tune_for_long_running_process()
         try:
             yield
         finally:

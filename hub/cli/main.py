@@ -110,10 +110,12 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, local_config: 
 @click.pass_context
 def worker(ctx: click.Context) -> None:
     """Run delivery workers only (several may share one PostgreSQL database)."""
+    from hub.gc_tuning import tune_for_long_running_process
     from hub.runtime import open_hub
 
     async def run() -> None:
         async with open_hub(config_path(ctx), run_workers=True) as runtime:
+            tune_for_long_running_process()
             console.print(f"worker {runtime.worker.id} running; Ctrl-C to stop")
             await asyncio.Event().wait()
 
