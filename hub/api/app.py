@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from litestar import Litestar, Request, Router
+from litestar import Litestar, Router
 from litestar.config.app import AppConfig
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
@@ -20,22 +20,11 @@ from hub.api.delivery_routes import DeliveriesController
 from hub.api.event_routes import EventsController
 from hub.api.ingest_routes import IngestController
 from hub.api.middleware import request_context_middleware
-from hub.api.problems import ApiProblem, http_exception_handler, internal_error_handler
+from hub.api.problems import http_exception_handler, internal_error_handler
+from hub.api.request_checks import refuse_nul
 from hub.api.system_routes import health, plugins, prometheus
 from hub.gc_tuning import tune_for_long_running_process
 from hub.runtime import HubRuntime
-
-
-async def _refuse_nul(request: Request[Any, Any, Any]) -> None:
-    """A NUL in a path or query parameter is refused before any handler sees it: PostgreSQL
-    cannot store or compare text containing NUL and would fail the query with a 500.
-    (async although it does no I/O: Litestar runs a sync hook in a worker thread.)"""
-    for name, value in request.path_params.items():
-        if isinstance(value, str) and "\x00" in value:
-            raise ApiProblem(400, "NUL characters are not allowed", field=name)
-    for name, value in request.query_params.multi_items():
-        if "\x00" in name or "\x00" in value:
-            raise ApiProblem(400, "NUL characters are not allowed", field=name.replace("\x00", ""))
 
 
 def create_app(runtime: HubRuntime, *, manage_runtime: bool = False) -> Litestar:
@@ -79,7 +68,7 @@ def create_app(runtime: HubRuntime, *, manage_runtime: bool = False) -> Litestar
         request_max_body_size=runtime.config.api.max_body_bytes,
         middleware=[request_context_middleware, *admin.middleware],
         template_config=admin.template_config,
-        before_request=_refuse_nul,
+        before_request=refuse_nul,
         openapi_config=OpenAPIConfig(
             title="hub",
             version=__version__,

@@ -100,6 +100,17 @@ async def test_wrong_content_type(client: httpx.AsyncClient, hub_runtime: HubRun
     assert await row_counts(hub_runtime) == before
 
 
+async def test_nul_in_a_query_parameter_of_an_ingest_route(
+    client: httpx.AsyncClient, hub_runtime: HubRuntime
+) -> None:
+    """The ingest routes' own ``before_request`` hook still runs the app-wide NUL check."""
+    before = await row_counts(hub_runtime)
+    r = await client.post("/api/v1/events/published?source=a%00b", json=event_body())
+    assert r.status_code == 400, r.text
+    assert r.json()["errors"] == [{"field": "source", "message": "NUL characters are not allowed"}]
+    assert await row_counts(hub_runtime) == before
+
+
 async def test_body_over_limit(client: httpx.AsyncClient, hub_runtime: HubRuntime) -> None:
     before = await row_counts(hub_runtime)
     body = event_body(description="x" * (300 * 1024))
