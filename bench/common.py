@@ -164,6 +164,31 @@ def hub_server(work: Path, name: str, config: dict[str, Any], **env: str) -> Ite
         stop_process(proc)
 
 
+@contextlib.contextmanager
+def worker_process(work: Path, name: str, config: dict[str, Any]) -> Iterator[int]:
+    """Delivery workers in their own process (as ``hub worker``) on ``config``'s database."""
+    config_path = work / f"{name}-worker.json"
+    config_path.write_text(json.dumps(config), encoding="utf-8")
+    log = work / f"{name}-worker.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bench.worker", str(config_path)],
+            cwd=ROOT,
+            env=child_env(),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while "worker ready" not in log.read_text(errors="replace"):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"worker process did not start; see {log}:\n{_tail(log)}")
+            time.sleep(0.1)
+        yield proc.pid
+    finally:
+        stop_process(proc)
+
+
 def sqlite_url(work: Path, name: str) -> str:
     path = work / f"{name}.db"
     for suffix in ("", "-wal", "-shm"):

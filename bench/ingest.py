@@ -1,19 +1,22 @@
 """Benchmark 1: sustained ``POST /api/v1/tickets/sold`` against a trivial endpoint.
 
-Each configuration (database x workers on/off) gets one server process, which serves
-both endpoints with the same uvicorn worker: first the baseline ``POST /bench/noop``
+Each configuration (database x where the workers run) gets one server process, which
+serves both endpoints with the same uvicorn worker: first the baseline ``POST /bench/noop``
 (routing, the same API-key guard, reading the body, a JSON 202), then real sales of one
 published event, each a new ticket that is validated and stored with its delivery job in
 one transaction before the 202. With workers on (the production default) the same process
 also claims, runs and records those deliveries while the load runs, against a video
-provider whose hooks do nothing; with workers off it only ingests.
+provider whose hooks do nothing; with workers off it only ingests; with a worker process,
+a separate ``hub worker``-like process does the deliveries on the same database.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 from pathlib import Path
+from typing import Literal
 
 from bench.common import (
     API_KEY,
@@ -22,6 +25,7 @@ from bench.common import (
     hub_server,
     postgres_available,
     sqlite_url,
+    worker_process,
 )
 from bench.load import LoadResult, LoadSpec
 from bench.pairs import paired
@@ -32,6 +36,11 @@ CONNECTIONS = 32
 EVENT_ID = "bench-event"
 GOAL_RATIO = 0.60
 GOAL_P99_MS = 20.0
+
+# Where the deliveries run while the load runs: in the serving process (the default of
+# `hub serve`), nowhere (ingest alone), or in a `hub worker` process beside the server.
+Workers = Literal["on", "off", "process"]
+WORKER_LABELS = {"on": "workers on", "off": "workers off", "process": "worker process"}
 
 
 def event_body() -> dict[str, object]:
@@ -66,22 +75,28 @@ def one_config(
     work: Path,
     backend: str,
     db_url: str,
-    workers: bool,
+    workers: Workers,
     duration: float,
     rounds: int,
     warmup: float,
 ) -> dict[str, object]:
-    name = f"ingest-{backend}-{'workers' if workers else 'noworkers'}"
+    name = f"ingest-{backend}-{workers}"
     config = hub_config(
-        db_url, [NOOP_PROVIDER, TOOLS], default_provider=NOOP_PROVIDER, run_workers=workers
+        db_url, [NOOP_PROVIDER, TOOLS], default_provider=NOOP_PROVIDER, run_workers=workers == "on"
     )
     with hub_server(work, name, config) as server:
         with server.client() as client:
             response = client.post("/api/v1/events/published", json=event_body())
             response.raise_for_status()
-        noop, tickets = specs(server.url, duration, f"{backend[0]}{uuid.uuid4().hex[:6]}")
-        result = paired(noop, tickets, rounds, warmup=warmup)
-        after = server.stats(deliveries=True)
+        apart = (
+            worker_process(work, name, {**config, "pipeline": {"run_workers": True}})
+            if workers == "process"
+            else contextlib.nullcontext()
+        )
+        with apart:
+            noop, tickets = specs(server.url, duration, f"{backend[0]}{uuid.uuid4().hex[:6]}")
+            result = paired(noop, tickets, rounds, warmup=warmup)
+            after = server.stats(deliveries=True)
     return {
         "backend": backend,
         "workers": workers,
@@ -95,15 +110,16 @@ def one_config(
 def run(work: Path, quick: bool) -> Section:
     section = Section("ingest", "1. Ingest: POST /api/v1/tickets/sold")
     started = time.monotonic()
-    duration, rounds, warmup = (1.0, 1, 0.0) if quick else (3.0, 2, 1.0)
+    duration, rounds, warmup = (1.0, 1, 0.0) if quick else (3.0, 3, 1.0)
     results: list[dict[str, object]] = []
-    plans: list[tuple[str, bool]] = [("sqlite", True), ("sqlite", False)]
+    modes: list[Workers] = ["on", "off"] if quick else ["on", "off", "process"]
+    plans = [("sqlite", mode) for mode in modes]
     pg = not quick and postgres_available()
     if pg:
-        plans += [("postgres", True), ("postgres", False)]
+        plans += [("postgres", mode) for mode in modes]
     for backend, workers in plans:
         if backend == "sqlite":
-            url = sqlite_url(work, f"ingest-{'w' if workers else 'n'}")
+            url = sqlite_url(work, f"ingest-{workers}")
             results.append(one_config(work, backend, url, workers, duration, rounds, warmup))
         else:
             with fresh_postgres() as url:
@@ -125,11 +141,12 @@ def run(work: Path, quick: bool) -> Section:
         tickets: LoadResult = r["tickets"]  # type: ignore[assignment]
         ratio = float(r["ratio"])  # type: ignore[arg-type]
         states = r["deliveries"]
-        label = f"{r['backend']}, workers {'on' if r['workers'] else 'off'}"
+        mode = WORKER_LABELS[r["workers"]]  # type: ignore[index]
+        label = f"{r['backend']}, {mode}"
         section.rows.append(
             [
                 str(r["backend"]),
-                "on" if r["workers"] else "off",
+                mode,
                 fmt(tickets.rps, 0),
                 fmt(noop.rps, 0),
                 f"{ratio:.2f}",
@@ -149,8 +166,6 @@ def run(work: Path, quick: bool) -> Section:
                 ratio,
             )
         )
-        # Both: 'on' is the production default, 'off' is ingest alone (`hub worker` apart).
-        mode = "workers on" if r["workers"] else "workers off"
         section.goals.append(
             Goal(
                 f"ingest {r['backend']} ({mode}) >= 60% of the trivial endpoint",
@@ -176,7 +191,11 @@ def run(work: Path, quick: bool) -> Section:
         "Tickets: every request a new ticket of one published event (validated, stored "
         "with its delivery job in one transaction, then 202). The video provider's hooks "
         "do nothing, so 'workers on' measures the pipeline's own cost (claim, load, call, "
-        "record) competing with ingest in the same process; 'workers off' is ingest alone.",
+        "record) competing with ingest in the same process; 'workers off' is ingest alone; "
+        "'worker process' is the server with `run_workers = false` and the deliveries run "
+        "by a `hub worker` process on the same database (bench/worker.py), as README's "
+        "'Running in production' describes: the load generator, the server and the worker "
+        "share the two cores.",
         "'deliveries after the load' shows whether the workers kept up with ingest.",
     ]
     if not pg and not quick:

@@ -92,7 +92,7 @@ def write_requests(path: Path, count: int, run_tag: str) -> None:
 def run(work: Path, quick: bool) -> Section:
     section = Section("webhooks", "2. Webhook ingest: POST /webhooks/zoom")
     started = time.monotonic()
-    duration, rounds, warmup = (1.0, 1, 0.0) if quick else (3.0, 2, 1.0)
+    duration, rounds, warmup = (1.0, 1, 0.0) if quick else (3.0, 3, 1.0)
     tag = uuid.uuid4().hex[:8]
     work.mkdir(parents=True, exist_ok=True)
     requests_file = work / "webhooks.jsonl"
