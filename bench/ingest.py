@@ -112,7 +112,7 @@ def run(work: Path, quick: bool) -> Section:
     started = time.monotonic()
     duration, rounds, warmup = (1.0, 1, 0.0) if quick else (3.0, 3, 1.0)
     results: list[dict[str, object]] = []
-    modes: list[Workers] = ["on", "off"] if quick else ["on", "off", "process"]
+    modes: list[Workers] = ["on", "off", "process"]
     plans = [("sqlite", mode) for mode in modes]
     pg = not quick and postgres_available()
     if pg:
