@@ -136,7 +136,13 @@ async def test_a_fact_key_stored_before_is_skipped_without_reading_it_first(
     target = [Target("testvideo", "on_webhook", False)]
 
     def op(key: str) -> gc.FactOp:
-        return gc.FactOp(FactKind.WEBHOOK, fact_key=key, payload={"k": key}, targets=target)
+        payload = {
+            "provider": "testvideo",
+            "event_type": "test.event",
+            "received_at": "2030-01-01T00:00:00+00:00",
+            "payload": {"k": key},
+        }
+        return gc.FactOp(FactKind.WEBHOOK, fact_key=key, payload=payload, targets=target)
 
     first = await committer.submit(op("webhook:test:a"))
     assert isinstance(first, int)
@@ -156,6 +162,7 @@ async def test_a_fact_key_stored_before_is_skipped_without_reading_it_first(
         sa.event.remove(engine, "before_cursor_execute", seen)
     assert again is None and isinstance(fresh, int) and fresh != first
     assert sizes == [2]
-    assert not [s for s in statements if s.startswith("select") and "hub_facts" in s]
+    # The running worker may read the first fact's delivery meanwhile; that is not it.
+    assert not [s for s in statements if "where hub_facts.fact_key in" in s]
     keys = await facts_by_key(hub_runtime)
     assert keys["webhook:test:a"] == 1 and keys["webhook:test:b"] == 1
