@@ -166,9 +166,11 @@ def hub_server(work: Path, name: str, config: dict[str, Any], **env: str) -> Ite
 
 @contextlib.contextmanager
 def worker_process(work: Path, name: str, config: dict[str, Any]) -> Iterator[int]:
-    """Delivery workers in their own process (as ``hub worker``) on ``config``'s database."""
+    """Delivery workers in their own process (as ``hub worker``) on ``config``'s database;
+    ``config`` may be the server's own (``run_workers = false``): workers run here anyway."""
     config_path = work / f"{name}-worker.json"
-    config_path.write_text(json.dumps(config), encoding="utf-8")
+    worker_config = {**config, "pipeline": {**config.get("pipeline", {}), "run_workers": True}}
+    config_path.write_text(json.dumps(worker_config), encoding="utf-8")
     log = work / f"{name}-worker.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(

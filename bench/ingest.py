@@ -89,9 +89,7 @@ def one_config(
             response = client.post("/api/v1/events/published", json=event_body())
             response.raise_for_status()
         apart = (
-            worker_process(work, name, {**config, "pipeline": {"run_workers": True}})
-            if workers == "process"
-            else contextlib.nullcontext()
+            worker_process(work, name, config) if workers == "process" else contextlib.nullcontext()
         )
         with apart:
             noop, tickets = specs(server.url, duration, f"{backend[0]}{uuid.uuid4().hex[:6]}")

@@ -126,11 +126,7 @@ def one_config(
         }
         baseline = LoadSpec(path="/bench/noop-webhook", tag="n", **common)  # type: ignore[arg-type]
         measured = LoadSpec(path="/webhooks/zoom", tag="w", **common)  # type: ignore[arg-type]
-        workers = (
-            worker_process(work, name, {**config, "pipeline": {"run_workers": True}})
-            if apart
-            else contextlib.nullcontext()
-        )
+        workers = worker_process(work, name, config) if apart else contextlib.nullcontext()
         with workers:
             result = paired(baseline, measured, rounds, warmup=warmup)
             after = server.stats(deliveries=True)
