@@ -26,6 +26,7 @@ from hub.security.api_keys import ApiKeys
 from hub.security.secretbox import secret_box_from_env
 from hub.storage import migrate
 from hub.storage.database import Database
+from hub.storage.statistics import StatisticsKeeper
 
 
 @dataclass
@@ -38,6 +39,7 @@ class HubRuntime:
     ingestor: Ingestor
     worker: Worker
     api_keys: ApiKeys
+    statistics: StatisticsKeeper
     started: bool = False
     workers_running: bool = False
 
@@ -47,6 +49,7 @@ class HubRuntime:
         self.started = True
         # After plugin start-up, which joins the budgets this process draws on.
         await self.hub.budgets.start()
+        self.statistics.start()
         if self.config.pipeline.run_workers if run_workers is None else run_workers:
             self.worker.start()
             self.workers_running = True
@@ -55,6 +58,7 @@ class HubRuntime:
         try:
             if self.workers_running:
                 await self.worker.stop()
+            await self.statistics.stop()
             if self.started:
                 await self.hub.budgets.stop()
                 await self.facade.shutdown(self.hub)
@@ -83,7 +87,10 @@ def build_runtime(
     worker = Worker(hub, facade, config.pipeline)
     hub.wakers.append(worker.wake)
     ingestor.on_accepted.append(worker.wake)
-    return HubRuntime(config, registry, db, hub, facade, ingestor, worker, ApiKeys.from_env())
+    statistics = StatisticsKeeper(db, interval=config.database.analyze_interval_seconds)
+    return HubRuntime(
+        config, registry, db, hub, facade, ingestor, worker, ApiKeys.from_env(), statistics
+    )
 
 
 @asynccontextmanager

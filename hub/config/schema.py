@@ -18,6 +18,9 @@ class HubSection(Struct, kw_only=True, forbid_unknown_fields=True):
 class DatabaseSection(Struct, kw_only=True, forbid_unknown_fields=True):
     url: str = DEFAULT_DATABASE_URL
     pool_size: Annotated[int, Meta(ge=1, le=200)] = 10
+    # PostgreSQL: how often young tables are checked for statistics that fell behind
+    # their growth (hub/storage/statistics.py); 0 leaves them to autovacuum alone.
+    analyze_interval_seconds: Annotated[float, Meta(ge=0, le=3600)] = 2.0
 
 
 class ApiSection(Struct, kw_only=True, forbid_unknown_fields=True):

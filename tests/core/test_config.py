@@ -52,6 +52,13 @@ def test_lease_shorter_than_the_hook_timeout_is_refused() -> None:
     assert ok.pipeline.lease_seconds == 21
 
 
+def test_a_negative_analyze_interval_is_refused_by_name() -> None:
+    with pytest.raises(ConfigError, match=r"field 'database.analyze_interval_seconds'"):
+        config_from_dict({"database": {"analyze_interval_seconds": -1}}, "hub.toml")
+    off = config_from_dict({"database": {"analyze_interval_seconds": 0}}, "hub.toml")
+    assert off.database.analyze_interval_seconds == 0
+
+
 def test_unknown_plugin_lists_installed() -> None:
     with pytest.raises(ConfigError) as err:
         registry_for(
