@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -113,11 +113,22 @@ async def test_persistent_per_second_429_gives_up_with_a_retryable_error(zoom: Z
     assert await zoom.control.calls(USERS_ME) == 4
 
 
+# The emulated day starts at 08:00 of today's real date: the client keeps a category
+# blocked until Zoom's Retry-After on the real clock, so that midnight must still be ahead.
+TODAY = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 @pytest.mark.parametrize(
     "emulator_overrides",
     # 1 emulated second = 0.5 ms: the free plan's 1 Heavy call per second is no brake, and
     # the 16 emulated hours to midnight last 29 real seconds, far more than the test.
-    [{"plan": "free", "time_scale": 2000.0, "start_time": "2026-11-27T08:00:00Z"}],
+    [
+        {
+            "plan": "free",
+            "time_scale": 2000.0,
+            "start_time": (TODAY + timedelta(hours=8)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+    ],
 )
 async def test_account_daily_limit_raises_with_retry_at_and_blocks_the_category(
     zoom: ZoomEnv,
@@ -133,7 +144,7 @@ async def test_account_daily_limit_raises_with_retry_at_and_blocks_the_category(
     with pytest.raises(ZoomDailyLimit) as caught:
         await report()
     limit = caught.value
-    assert limit.retry_at == datetime(2026, 11, 28, tzinfo=UTC)  # Zoom's Retry-After
+    assert limit.retry_at == TODAY + timedelta(days=1)  # Zoom's Retry-After
     assert limit.scope == "account" and limit.source == "zoom"
     assert limit.retryable and limit.retry_after_seconds is not None
     calls = await zoom.control.calls(REPORT_PARTICIPANTS)
