@@ -46,6 +46,7 @@ _STALE = text(
     SELECT s.relname
     FROM pg_stat_user_tables AS s JOIN pg_class AS c ON c.oid = s.relid
     WHERE s.schemaname = current_schema()
+      AND pg_has_role(c.relowner, 'USAGE')  -- ANALYZE would skip it with a warning
       AND s.n_mod_since_analyze >= :min_changes
       AND s.n_mod_since_analyze > greatest(c.reltuples, 0) * :growth
     ORDER BY s.n_mod_since_analyze DESC
