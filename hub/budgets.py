@@ -19,7 +19,6 @@ queued in-process) every budget has one member and nothing is written.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import socket
@@ -31,6 +30,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from hub.observability.logging import get_logger
+from hub.periodic import Periodic
 from hub.storage import tables
 from hub.storage.database import Database
 
@@ -63,8 +63,15 @@ class BudgetShares:
         self.ttl = ttl
         self._clock = clock
         self._members: dict[str, int] = {}
-        self._task: asyncio.Task[None] | None = None
         self.shared = db.is_postgres
+        # The database may be briefly unreachable; shares stay as last counted.
+        self._refresher = Periodic(
+            "hub-budget-shares",
+            interval,
+            self.refresh,
+            log=log,
+            failure="could not refresh the shared budgets",
+        )
 
     def join(self, budget: str) -> Callable[[], int]:
         """Draw on ``budget`` from now on; returns how to read its member count (>= 1)."""
@@ -107,28 +114,14 @@ class BudgetShares:
 
     async def start(self) -> None:
         """Count once now (so a new process starts on its share), then keep counting."""
-        if not self.shared or self._task is not None:
+        if not self.shared or self._refresher.running:
             return
         await self.refresh()
-        self._task = asyncio.create_task(self._run(), name="hub-budget-shares")
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval)
-            try:
-                await self.refresh()
-            except (
-                Exception
-            ):  # the database may be briefly unreachable; shares stay as last counted
-                log.warning("could not refresh the shared budgets", exc_info=True)
+        self._refresher.start()
 
     async def stop(self) -> None:
         """Leave every budget, so the other processes take the freed share at once."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._refresher.stop()
         if self.shared and self._members:
             m = tables.budget_members
             with contextlib.suppress(Exception):

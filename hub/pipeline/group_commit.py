@@ -95,6 +95,7 @@ class Group:
     def __init__(self, conn: AsyncConnection, *, postgres: bool) -> None:
         self.conn = conn
         self.postgres = postgres
+        self.sql = _statements(postgres)
         self.events: dict[str, Any] = {}
         self.tickets: dict[TicketKey, TicketState] = {}
         self.facts: list[PendingFact] = []
@@ -104,9 +105,8 @@ class Group:
 
     async def load(self, wanted: Reads) -> None:
         """One query per table; on PostgreSQL with the same row locks as one-by-one."""
-        statements = _statements(self.postgres)
         if wanted.events:
-            rows = await self.conn.execute(statements.events, {"ids": sorted(wanted.events)})
+            rows = await self.conn.execute(self.sql.events, {"ids": sorted(wanted.events)})
             for row in rows:
                 self.events[row.id] = row
         by_event: dict[str, list[str]] = {}
@@ -114,7 +114,7 @@ class Group:
             by_event.setdefault(event_id, []).append(ticket_id)
         for event_id, ids in sorted(by_event.items()):
             params = {"event_id": event_id, "ids": sorted(ids)}
-            for row in await self.conn.execute(statements.tickets, params):
+            for row in await self.conn.execute(self.sql.tickets, params):
                 self.tickets[(event_id, row.id)] = TicketState(
                     row.status, row.body, row.body_hash, row.created_at, row.updated_at, True
                 )
@@ -196,9 +196,8 @@ class Group:
             for key, s in self.tickets.items()
             if s.dirty and not s.stored
         ]
-        statements = _statements(self.postgres)
         if new:
-            await self.conn.execute(statements.insert_tickets, new)
+            await self.conn.execute(self.sql.insert_tickets, new)
         changed = [
             {
                 "k_event_id": key[0],
@@ -212,15 +211,14 @@ class Group:
             if s.dirty and s.stored
         ]
         if changed:
-            await self.conn.execute(statements.update_tickets, changed)
+            await self.conn.execute(self.sql.update_tickets, changed)
 
     async def _flush_facts(self) -> None:
         if not self.facts:
             return
-        statements = _statements(self.postgres)
         now = utcnow()
         inserted = await self.conn.execute(
-            statements.insert_facts,
+            self.sql.insert_facts,
             [
                 {
                     "kind": str(fact.kind),
@@ -255,7 +253,7 @@ class Group:
                 for target in fact.targets
             )
         if deliveries:
-            await self.conn.execute(statements.insert_deliveries, deliveries)
+            await self.conn.execute(self.sql.insert_deliveries, deliveries)
 
 
 @dataclass(frozen=True)

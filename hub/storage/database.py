@@ -94,12 +94,11 @@ def _configure_postgres(engine: AsyncEngine) -> None:
     """Ping a pooled connection before use only when it sat idle in the pool.
 
     ``pool_pre_ping`` pings at every checkout, and asyncpg's ping is three round trips
-    (BEGIN, a statement, ROLLBACK): under load that was a quarter of each ingest group's
-    round trips, and more of a delivery's, on connections used milliseconds before. A
-    connection the server dropped while it sat idle (a restart, an idle timeout, a
-    failover) is still found before use and replaced; one that dies while in use fails
-    its statement, and SQLAlchemy then discards the pool's older connections, as it
-    would with ``pool_pre_ping``.
+    (BEGIN, a statement, ROLLBACK): three of an ingest group's ten, and more of a
+    delivery's, on connections used milliseconds before. A connection the server dropped
+    while it sat idle (a restart, an idle timeout, a failover) is still found before use
+    and replaced; one that dies between two uses fails its statement once, and
+    SQLAlchemy then discards the pool's older connections (group commit retries).
     """
     dialect = engine.sync_engine.dialect
 

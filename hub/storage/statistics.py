@@ -24,13 +24,11 @@ running (auto)vacuum holds instead of waiting for it.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from hub.observability.logging import get_logger
+from hub.periodic import Periodic
 from hub.storage.database import Database
 
 INTERVAL_SECONDS = 2.0
@@ -61,7 +59,13 @@ class StatisticsKeeper:
     def __init__(self, db: Database, *, interval: float = INTERVAL_SECONDS) -> None:
         self.db = db
         self.interval = interval
-        self._task: asyncio.Task[None] | None = None
+        self._checker = Periodic(
+            "hub-statistics",
+            interval,
+            self.run_once,
+            log=log,
+            failure="could not check the tables' statistics",  # next time
+        )
 
     @property
     def enabled(self) -> bool:
@@ -96,20 +100,8 @@ class StatisticsKeeper:
         return True
 
     def start(self) -> None:
-        if self.enabled and self._task is None:
-            self._task = asyncio.create_task(self._run(), name="hub-statistics")
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval)
-            try:
-                await self.run_once()
-            except Exception:  # the database may be briefly unreachable: next time
-                log.warning("could not check the tables' statistics", exc_info=True)
+        if self.enabled:
+            self._checker.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._checker.stop()

@@ -1,7 +1,7 @@
 """PostgreSQL pool: connections idle in the pool are pinged before use, busy ones are not.
 
-asyncpg's ping is three round trips; pinging at every checkout cost a quarter of an ingest
-group's round trips. A connection the server dropped while it sat idle must still be
+asyncpg's ping is three round trips; pinging at every checkout cost three of an ingest
+group's ten round trips. A connection the server dropped while it sat idle must still be
 replaced before anyone uses it, and one dropped between two uses (no ping) must cost no
 accepted sale: group commit retries the group on a fresh connection.
 """
